@@ -1,0 +1,157 @@
+"""Every visible string in Japanese and English, and locale-aware money formatting.
+
+Keys are grouped by page. A unit test checks that every key used in the code exists here
+with both languages, so nothing is shown untranslated.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("ja", "en")
+DEFAULT_LANGUAGE = "ja"
+
+# Currencies without a minor unit: amounts are stored as whole units.
+ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND"})
+SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # key: (English, Japanese)
+    "app.name": ("Showroom", "ショールーム"),
+    "app.tagline": (
+        "Walk through our stores online and talk to our staff face to face.",
+        "オンラインで店内を歩き、スタッフと顔を見ながら相談できます。",
+    ),
+    "lang.switch": ("日本語", "English"),
+    "nav.home": ("Stores", "店舗一覧"),
+    "nav.staff": ("Staff", "スタッフ"),
+    "nav.supervisor": ("Supervisor", "スーパーバイザー"),
+    "nav.login": ("Staff login", "スタッフログイン"),
+    "nav.logout": ("Log out", "ログアウト"),
+    "index.title": ("Our stores", "店舗"),
+    "index.enter_tour": ("Enter the store", "店内に入る"),
+    "index.no_stores": ("No stores yet.", "まだ店舗がありません。"),
+    "tour.loading": ("Loading the store…", "店内を読み込み中…"),
+    "tour.not_found": (
+        "This store or scene does not exist.",
+        "この店舗またはシーンは存在しません。",
+    ),
+    "tour.scenes": ("Areas", "エリア"),
+    "tour.call_now": ("Talk to staff now", "今すぐスタッフと話す"),
+    "tour.close": ("Close", "閉じる"),
+    "tour.price": ("Price", "価格"),
+    "tour.stock_here": ("Stock in this store", "この店舗の在庫"),
+    "stock.in": ("In stock", "在庫あり"),
+    "stock.few": ("Only a few left", "残りわずか"),
+    "stock.out": ("Out of stock", "在庫なし"),
+    "call.title": ("Video consultation", "ビデオ相談"),
+    "call.waiting": ("Waiting for a member of staff…", "スタッフの参加を待っています…"),
+    "call.connected": ("Connected", "接続しました"),
+    "call.connecting": ("Connecting…", "接続中…"),
+    "call.failed": ("The connection failed. Retrying…", "接続に失敗しました。再接続中…"),
+    "call.ended": ("This consultation has ended.", "この相談は終了しました。"),
+    "call.chat": ("Chat", "チャット"),
+    "call.chat_placeholder": ("Type a message", "メッセージを入力"),
+    "call.send": ("Send", "送信"),
+    "call.you": ("You", "あなた"),
+    "call.staff": ("Staff", "スタッフ"),
+    "call.customer": ("Customer", "お客様"),
+    "call.message_empty": ("Type a message first.", "メッセージを入力してください。"),
+    "call.message_too_long": (
+        "That message is too long (2,000 characters at most).",
+        "メッセージが長すぎます（最大2,000文字）。",
+    ),
+    "call.pay": ("Pay now", "今すぐ支払う"),
+    "call.payment_requested": ("Payment requested", "お支払いのご依頼"),
+    "call.end": ("Leave", "退出"),
+    "link.invalid": (
+        "This link is not valid. Please check that you copied all of it.",
+        "このリンクは無効です。リンク全体をコピーしたかご確認ください。",
+    ),
+    "link.expired": (
+        "This link has expired. Please contact the store for a new one.",
+        "このリンクは有効期限が切れています。店舗にお問い合わせください。",
+    ),
+    "login.title": ("Staff login", "スタッフログイン"),
+    "login.email": ("Email", "メールアドレス"),
+    "login.password": ("Password", "パスワード"),
+    "login.submit": ("Log in", "ログイン"),
+    "auth.invalid_credentials": (
+        "The email or password is not correct.",
+        "メールアドレスまたはパスワードが正しくありません。",
+    ),
+    "auth.missing_fields": (
+        "Enter your email and password.",
+        "メールアドレスとパスワードを入力してください。",
+    ),
+    "auth.login_required": ("Please log in to continue.", "続けるにはログインしてください。"),
+    "auth.forbidden": (
+        "You do not have access to this page.",
+        "このページへのアクセス権がありません。",
+    ),
+    "staff.title": ("Consultations", "相談"),
+    "staff.hello": ("Signed in as", "ログイン中："),
+    "staff.queue": ("Customers waiting", "お待ちのお客様"),
+    "staff.queue_empty": ("Nobody is waiting right now.", "現在お待ちのお客様はいません。"),
+    "staff.join": ("Join", "参加"),
+    "staff.waiting_since": ("waiting since", "待機開始"),
+    "staff.request_payment": ("Request payment", "支払いを依頼"),
+    "staff.payment_sent": ("Payment request sent", "支払い依頼を送信しました"),
+    "staff.order_paid": ("Paid", "支払い済み"),
+    "staff.customer_link": ("Customer link", "お客様用リンク"),
+    "supervisor.title": ("Live board", "ライブボード"),
+    "supervisor.staff": ("Staff", "スタッフ"),
+    "supervisor.calls": ("Calls", "通話"),
+    "supervisor.no_calls": ("No calls right now.", "現在通話はありません。"),
+    "supervisor.orders_paid": ("Paid orders", "支払い済み注文"),
+    "supervisor.revenue": ("Revenue", "売上"),
+    "status.waiting": ("Waiting", "待機中"),
+    "status.active": ("In call", "通話中"),
+    "status.ended": ("Ended", "終了"),
+    "role.staff": ("Staff", "スタッフ"),
+    "role.supervisor": ("Supervisor", "スーパーバイザー"),
+    "pay.title": ("Payment", "お支払い"),
+    "pay.total": ("Total", "合計"),
+    "pay.card": ("Card", "カード"),
+    "pay.submit": ("Pay", "支払う"),
+    "pay.processing": ("Processing…", "処理中…"),
+    "pay.paid": (
+        "Thank you. Your payment has been received.",
+        "ありがとうございます。お支払いを受け付けました。",
+    ),
+    "pay.failed": ("The payment did not go through:", "お支払いができませんでした："),
+    "pay.waiting_confirmation": (
+        "Payment sent; waiting for confirmation…",
+        "送信しました。確認を待っています…",
+    ),
+    "error.generic": (
+        "Something went wrong. Please try again.",
+        "エラーが発生しました。もう一度お試しください。",
+    ),
+}
+
+
+def normalise_language(value: str | None) -> str:
+    """Pick ja or en from a language tag or an Accept-Language header ("en-GB,en;q=0.9")."""
+    for part in (value or "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return DEFAULT_LANGUAGE
+
+
+def t(lang: str, key: str) -> str:
+    english, japanese = MESSAGES[key]
+    return japanese if lang == "ja" else english
+
+
+def catalogue(lang: str) -> dict[str, str]:
+    """All strings of one language, as the page state carries them."""
+    index = 1 if lang == "ja" else 0
+    return {key: pair[index] for key, pair in MESSAGES.items()}
+
+
+def format_price(amount: int, currency: str) -> str:
+    """`amount` in minor units: 248000 JPY → ¥248,000; 1999 USD → $19.99."""
+    symbol = SYMBOLS.get(currency, currency + " ")
+    if currency in ZERO_DECIMAL:
+        return f"{symbol}{amount:,}"
+    return f"{symbol}{amount // 100:,}.{amount % 100:02d}"

@@ -1,0 +1,80 @@
+"""Settings read from the environment, with embedded defaults (SQLite, local files, localstripe).
+
+Plain Python: no Reflex. Everything secret stays on the server side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _data_dir() -> Path:
+    path = Path(os.environ.get("SHOWROOM_DATA_DIR", ROOT / "data"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_key(data_dir: Path) -> str:
+    """The signing key: from the environment, else generated once and kept in the data dir."""
+    if key := os.environ.get("SHOWROOM_SECRET_KEY"):
+        return key
+    key_file = data_dir / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    media_dir: Path
+    secret_key: str = field(repr=False)
+    public_url: str
+    ice_servers: list[dict[str, object]]
+    stripe_secret_key: str = field(repr=False)
+    stripe_publishable_key: str
+    stripe_api_base: str | None
+    stripe_webhook_secret: str = field(repr=False)
+    smtp_host: str | None
+    smtp_port: int
+    mail_from: str
+    redis_url: str | None
+    session_hours: int
+    link_grace_hours: int
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    data_dir = _data_dir()
+    stripe_key = os.environ.get("STRIPE_SECRET_KEY", "")
+    # No real key: talk to the local localstripe server with its conventional test key.
+    local_stripe = not stripe_key
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL", f"sqlite:///{data_dir / 'showroom.db'}"),
+        data_dir=data_dir,
+        media_dir=Path(os.environ.get("SHOWROOM_MEDIA_DIR", ROOT / "assets" / "panoramas")),
+        secret_key=_secret_key(data_dir),
+        public_url=os.environ.get("SHOWROOM_PUBLIC_URL", "http://localhost:3000").rstrip("/"),
+        ice_servers=json.loads(os.environ.get("SHOWROOM_ICE_SERVERS", "[]")),
+        stripe_secret_key=stripe_key or "sk_test_localstripe",
+        stripe_publishable_key=os.environ.get("STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe"),
+        stripe_api_base=(
+            os.environ.get("STRIPE_API_BASE", "http://127.0.0.1:8420") if local_stripe else None
+        ),
+        stripe_webhook_secret=os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_demo"),
+        smtp_host=os.environ.get("SMTP_HOST") or None,
+        smtp_port=int(os.environ.get("SMTP_PORT", "25")),
+        mail_from=os.environ.get("MAIL_FROM", "Showroom <no-reply@showroom.localhost>"),
+        redis_url=os.environ.get("REDIS_URL") or None,
+        session_hours=int(os.environ.get("SHOWROOM_SESSION_HOURS", "12")),
+        link_grace_hours=int(os.environ.get("SHOWROOM_LINK_GRACE_HOURS", "2")),
+    )
