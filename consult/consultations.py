@@ -1,0 +1,141 @@
+"""Consultations (calls) and their chat. Messages are stored before anyone is told of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consult.models import ChatMessage, Consultation
+from showroom.db import utcnow
+from showroom.identity import sign_link, verify_link
+from showroom.models import Store
+
+MAX_MESSAGE = 2000
+LINK_KIND = "call"
+WALK_IN_LINK_HOURS = 4
+
+
+class ChatError(ValueError):
+    """A message that cannot be posted; `key` is the translated reason."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class CallLink:
+    consultation_id: int
+    token: str
+    expires_at: datetime
+
+
+def start_walk_in(
+    session: Session, store_id: int, *, visitor_id: str | None = None, customer_name: str = ""
+) -> Consultation:
+    if session.get(Store, store_id) is None:
+        raise LookupError(f"store {store_id}")
+    consultation = Consultation(
+        store_id=store_id, visitor_id=visitor_id, customer_name=customer_name[:120]
+    )
+    session.add(consultation)
+    session.flush()
+    return consultation
+
+
+def customer_link(
+    key: str, consultation: Consultation, *, hours: int = WALK_IN_LINK_HOURS
+) -> CallLink:
+    expires_at = utcnow() + timedelta(hours=hours)
+    return CallLink(
+        consultation.id, sign_link(key, LINK_KIND, consultation.id, expires_at), expires_at
+    )
+
+
+def consultation_for_link(session: Session, key: str, token: str) -> Consultation:
+    """The one consultation a customer link grants; LinkError if the link is bad or expired."""
+    consultation_id = verify_link(key, token, LINK_KIND)
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise LookupError(f"consultation {consultation_id}")
+    return consultation
+
+
+def join_as_staff(
+    session: Session, consultation_id: int, staff_id: int, store_id: int
+) -> Consultation:
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is None or consultation.store_id != store_id:
+        raise LookupError(f"consultation {consultation_id}")
+    if consultation.status == "waiting":
+        consultation.status = "active"
+        consultation.staff_id = staff_id
+        consultation.started_at = utcnow()
+    elif consultation.staff_id not in (None, staff_id):
+        raise PermissionError("another member of staff has this call")
+    return consultation
+
+
+def end(session: Session, consultation_id: int) -> None:
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is not None and consultation.status != "ended":
+        consultation.status = "ended"
+        consultation.ended_at = utcnow()
+
+
+def queue(session: Session, store_id: int) -> list[Consultation]:
+    """Calls in a store that are waiting or live, oldest first."""
+    return list(
+        session.scalars(
+            select(Consultation)
+            .where(Consultation.store_id == store_id, Consultation.status != "ended")
+            .order_by(Consultation.created_at)
+        )
+    )
+
+
+def message_dict(message: ChatMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "sender": message.sender,
+        "body": message.body,
+        "at": message.created_at.isoformat(),
+    }
+
+
+def post_message(
+    session: Session, consultation_id: int, sender: str, body: str, *, staff_id: int | None = None
+) -> ChatMessage:
+    text = body.strip()
+    if not text:
+        raise ChatError("call.message_empty")
+    if len(text) > MAX_MESSAGE:
+        raise ChatError("call.message_too_long")
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise LookupError(f"consultation {consultation_id}")
+    if consultation.status == "ended":
+        raise ChatError("call.ended")
+    message = ChatMessage(
+        consultation_id=consultation_id, sender=sender, body=text, staff_id=staff_id
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def history(session: Session, consultation_id: int) -> list[dict[str, Any]]:
+    messages = session.scalars(
+        select(ChatMessage)
+        .where(ChatMessage.consultation_id == consultation_id)
+        .order_by(ChatMessage.id)
+    )
+    return [message_dict(m) for m in messages]
+
+
+def chat_topic(consultation_id: int) -> str:
+    return f"chat:{consultation_id}"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# One command: set up, then start the app on its embedded default (SQLite, local files,
+# a local localstripe for payments, mail printed to the log, the seeded demo store).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+source scripts/env.sh
+
+PORT=${PORT:-3000}
+STRIPE_PORT=${STRIPE_PORT:-8420}
+export SHOWROOM_PUBLIC_URL=${SHOWROOM_PUBLIC_URL:-http://localhost:$PORT}
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
+  export STRIPE_API_BASE=${STRIPE_API_BASE:-http://127.0.0.1:$STRIPE_PORT}
+  python -m consult.localstripe_server --port "$STRIPE_PORT" \
+    --webhook-url "http://127.0.0.1:$PORT/api/stripe/webhook" &
+  pids+=($!)
+fi
+
+cat <<INFO
+
+  Showroom is starting (the first start builds the front end, a minute or two).
+  Open:        $SHOWROOM_PUBLIC_URL
+  Staff:       aiko@showroom.example / showroom-demo   (also ken@, mia@)
+  Supervisor:  yuki@showroom.example / showroom-demo
+  Payments:    ${STRIPE_API_BASE:-Stripe (real keys)}; mail: ${SMTP_HOST:-printed to this log}
+
+INFO
+reflex run --env prod --single-port --backend-port "$PORT" --loglevel warning &
+pids+=($!)
+wait -n "${pids[@]}"

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# One command: set up (Chromium included), then lint, type-check and run the whole test suite.
+# Exits non-zero on any failure. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --browser
+source scripts/env.sh
+
+echo "[test] ruff"; ruff check . && ruff format --check --quiet .
+echo "[test] mypy"; mypy showroom consult bench tests
+echo "[test] pytest"; pytest -q "$@"

@@ -1,0 +1,97 @@
+"""The HTTP API beside the Reflex pages: signalling, payment webhooks, media files, staff API.
+
+Every route validates its input and answers errors as JSON {"error": code, "message": text}.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from consult.consultations import consultation_for_link
+from consult.media import MediaRegistry
+from consult.models import Consultation
+from consult.monitoring import board
+from consult.rtc_api import rtc_routes
+from consult.webhooks import webhook_routes
+from showroom import routes
+from showroom.db import session_scope
+from showroom.i18n import normalise_language, t
+from showroom.identity import LinkError, StaffIdentity, identify
+from showroom.session_state import SESSION_COOKIE
+from showroom.settings import get_settings
+
+
+def error(request: Request, status: int, code: str, key: str) -> JSONResponse:
+    """An error in the caller's language (Accept-Language), with a stable code for programs."""
+    lang = normalise_language(request.headers.get("accept-language"))
+    return JSONResponse({"error": code, "message": t(lang, key)}, status_code=status)
+
+
+def staff_of(request: Request) -> StaffIdentity | None:
+    with session_scope() as session:
+        return identify(session, request.cookies.get(SESSION_COOKIE))
+
+
+async def authorize_call(request: Request, consultation_id: int) -> str:
+    """Who may send media into a call: the customer with its link, or the staff member in it."""
+    header = request.headers.get("authorization", "")
+    with session_scope() as session:
+        if header.lower().startswith("bearer ") and header[7:].strip():
+            try:
+                granted = consultation_for_link(
+                    session, get_settings().secret_key, header[7:].strip()
+                )
+            except LinkError as exc:
+                raise PermissionError(exc.key) from None
+            if granted.id != consultation_id:
+                raise PermissionError("link.invalid")
+            return "customer"
+        who = identify(session, request.cookies.get(SESSION_COOKIE))
+        if who is None:
+            raise PermissionError("auth.login_required")
+        consultation = session.get(Consultation, consultation_id)
+        if consultation is None or consultation.store_id != who.store_id:
+            raise LookupError(consultation_id)
+        if consultation.staff_id != who.staff_id:
+            raise PermissionError("auth.forbidden")
+        return "staff"
+
+
+async def me(request: Request) -> JSONResponse:
+    who = staff_of(request)
+    if who is None:
+        return error(request, 401, "login_required", "auth.login_required")
+    return JSONResponse({"id": who.staff_id, "name": who.display_name, "role": who.role})
+
+
+async def supervisor_board(request: Request) -> JSONResponse:
+    who = staff_of(request)
+    if who is None:
+        return error(request, 401, "login_required", "auth.login_required")
+    if not who.may("supervisor"):
+        return error(request, 403, "forbidden", "auth.forbidden")
+    with session_scope() as session:
+        return JSONResponse(board(session, who.store_id))
+
+
+async def health(_request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def build_api(registry: MediaRegistry) -> Starlette:
+    settings = get_settings()
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    return Starlette(
+        routes=[
+            Route(f"{routes.API}/health", health),
+            Route(f"{routes.API}/me", me),
+            Route(f"{routes.API}/supervisor/board", supervisor_board),
+            *rtc_routes(registry, authorize_call),
+            *webhook_routes(),
+            Mount(f"{routes.MEDIA}/panoramas", StaticFiles(directory=settings.media_dir)),
+        ]
+    )

@@ -1,0 +1,95 @@
+"""The page shell: header with navigation and the language switch, and shared small pieces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from showroom import routes
+from showroom.session_state import SessionState
+
+T = SessionState.t
+
+
+def language_switch(on_switch: Any = None) -> rx.Component:
+    """Switches ja/en; `on_switch` reloads the page's language-dependent data, if it has any."""
+    handlers = [SessionState.switch_language] + ([on_switch] if on_switch is not None else [])
+    return rx.button(
+        T["lang.switch"],
+        on_click=handlers,
+        variant="soft",
+        size="2",
+        aria_label="Language / 言語",
+        id="language-switch",
+    )
+
+
+def header(on_switch: Any = None) -> rx.Component:
+    return rx.hstack(
+        rx.link(rx.heading(T["app.name"], size="5"), href=routes.INDEX, underline="none"),
+        rx.spacer(),
+        rx.link(T["nav.home"], href=routes.INDEX),
+        rx.cond(
+            SessionState.role != "",
+            rx.hstack(
+                rx.link(T["nav.staff"], href=routes.STAFF),
+                rx.cond(
+                    SessionState.role == "supervisor",
+                    rx.link(T["nav.supervisor"], href=routes.SUPERVISOR),
+                ),
+                rx.button(T["nav.logout"], on_click=LogoutState.log_out, variant="ghost"),
+                spacing="4",
+                align="center",
+            ),
+            rx.link(T["nav.login"], href=routes.LOGIN),
+        ),
+        language_switch(on_switch),
+        spacing="5",
+        align="center",
+        padding_x="1.5em",
+        padding_y="0.8em",
+        width="100%",
+        border_bottom="1px solid var(--gray-a5)",
+        background="var(--color-panel-solid)",
+    )
+
+
+def page(*children: rx.Component, on_switch: Any = None, **props: Any) -> rx.Component:
+    return rx.box(
+        header(on_switch),
+        rx.box(*children, padding="1.5em", max_width="1200px", margin_x="auto", **props),
+        min_height="100vh",
+        background="var(--gray-2)",
+    )
+
+
+def notice(key_var: Any, color: str = "red") -> rx.Component:
+    """A translated message box, shown when `key_var` (a message key) is not empty."""
+    return rx.cond(
+        key_var != "",
+        rx.callout(T[key_var], color_scheme=color, role="alert", width="100%"),
+    )
+
+
+def forbidden_or(content: rx.Component) -> rx.Component:
+    """What a logged-in user without the right role sees instead of the page."""
+    return rx.cond(
+        SessionState.forbidden,
+        rx.callout(T["auth.forbidden"], color_scheme="red", role="alert", id="forbidden"),
+        rx.cond(SessionState.staff_id != 0, content, rx.spinner()),
+    )
+
+
+class LogoutState(rx.State):
+    @rx.event
+    async def log_out(self) -> rx.event.EventSpec:
+        from showroom.db import session_scope
+        from showroom.identity import log_out
+
+        session_state = await self.get_state(SessionState)
+        with session_scope() as session:
+            log_out(session, session_state.session_token)
+        session_state.session_token = ""
+        session_state.staff_id, session_state.role, session_state.staff_name = 0, "", ""
+        return rx.redirect(routes.LOGIN)

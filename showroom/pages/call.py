@@ -1,0 +1,74 @@
+"""The customer's side of a call, reached by a signed link: video, audio and chat."""
+
+from __future__ import annotations
+
+import reflex as rx
+from consult.components.call_video import call_video
+
+from consult.consultations import consultation_for_link
+from showroom import routes
+from showroom.db import session_scope
+from showroom.identity import LinkError
+from showroom.layout import T, page
+from showroom.pages.chat import ChatState, chat_panel
+from showroom.settings import get_settings
+
+
+class CallState(rx.State):
+    token: str = ""
+    consultation_id: int = 0
+    error_key: str = ""
+    ended: bool = False
+
+    @rx.event
+    async def load(self) -> rx.event.EventSpec | None:
+        self.token = str(self.router.page.params.get("call_token", ""))
+        try:
+            with session_scope() as session:
+                consultation = consultation_for_link(session, get_settings().secret_key, self.token)
+                self.consultation_id, self.ended = consultation.id, consultation.status == "ended"
+        except LinkError as error:
+            self.consultation_id, self.error_key = 0, error.key
+            return None
+        except LookupError:
+            self.consultation_id, self.error_key = 0, "link.invalid"
+            return None
+        self.error_key = ""
+        chat = await self.get_state(ChatState)
+        chat.open(self.consultation_id, "customer")
+        return ChatState.watch
+
+
+def call_page() -> rx.Component:
+    return page(
+        rx.cond(
+            CallState.error_key != "",
+            rx.callout(T[CallState.error_key], color_scheme="red", role="alert", id="call-error"),
+            rx.cond(
+                CallState.consultation_id != 0,
+                rx.grid(
+                    rx.vstack(
+                        rx.heading(T["call.title"], size="6"),
+                        rx.cond(
+                            CallState.ended,
+                            rx.callout(T["call.ended"]),
+                            call_video(
+                                consultation_id=CallState.consultation_id,
+                                token=CallState.token,
+                                role="customer",
+                            ),
+                        ),
+                        width="100%",
+                    ),
+                    chat_panel(),
+                    columns=rx.breakpoints(initial="1", md="2"),
+                    spacing="5",
+                    width="100%",
+                ),
+                rx.spinner(),
+            ),
+        ),
+    )
+
+
+ROUTE = routes.CALL

@@ -1,0 +1,56 @@
+"""The store list: where a customer starts."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from showroom import routes
+from showroom.db import session_scope
+from showroom.layout import T, page
+from showroom.session_state import SessionState
+from showroom.tours import list_stores
+
+
+class IndexState(rx.State):
+    stores: list[dict[str, str]] = []
+
+    @rx.event
+    async def load(self) -> None:
+        lang = (await self.get_state(SessionState)).lang
+        with session_scope() as session:
+            self.stores = list_stores(session, lang)
+
+
+def store_card(store: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(store["name"], size="5"),
+            rx.text(store["address"], color_scheme="gray"),
+            rx.link(
+                rx.button(T["index.enter_tour"], size="3"),
+                href="/tour/" + store["slug"] + "/" + store["entrance"],
+            ),
+            spacing="3",
+        ),
+        width="100%",
+        max_width="420px",
+    )
+
+
+def index() -> rx.Component:
+    return page(
+        rx.vstack(
+            rx.heading(T["index.title"], size="8"),
+            rx.text(T["app.tagline"], size="4", color_scheme="gray"),
+            rx.cond(
+                IndexState.stores.length() > 0,
+                rx.flex(rx.foreach(IndexState.stores, store_card), wrap="wrap", spacing="4"),
+                rx.text(T["index.no_stores"]),
+            ),
+            spacing="5",
+        ),
+        on_switch=IndexState.load,
+    )
+
+
+ROUTE = routes.INDEX

@@ -1,0 +1,223 @@
+"""Staff: the queue of waiting and live calls in their store, and the call itself."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+from consult.components.call_video import call_video
+from sqlalchemy import select
+
+from consult.checkout import request_payment_in_call
+from consult.consultations import chat_topic, customer_link, join_as_staff, message_dict, queue
+from showroom import routes
+from showroom.db import session_scope
+from showroom.layout import T, forbidden_or, page
+from showroom.models import Product
+from showroom.pages.chat import ChatState, chat_panel
+from showroom.pubsub import get_broker
+from showroom.session_state import SessionState
+from showroom.settings import get_settings
+from showroom.tours import localised
+
+QUEUE_REFRESH_S = 3.0
+
+
+class StaffState(rx.State):
+    calls: list[dict[str, Any]] = []
+    _polling: bool = False
+
+    def _load_queue(self, store_id: int) -> None:
+        with session_scope() as session:
+            self.calls = [
+                {
+                    "id": c.id,
+                    "status": c.status,
+                    "since": c.created_at.strftime("%H:%M"),
+                    "name": c.customer_name,
+                }
+                for c in queue(session, store_id)
+            ]
+
+    @rx.event
+    async def load(self) -> rx.event.EventSpec | None:
+        session_state = await self.get_state(SessionState)
+        redirect = session_state.authorise("staff")
+        if redirect is not None or session_state.forbidden:
+            return redirect
+        who = session_state.current_staff()
+        if who is not None:
+            self._load_queue(who.store_id)
+        return StaffState.poll
+
+    @rx.event(background=True)
+    async def poll(self) -> None:
+        """Keeps the queue fresh while the page is open (presence and routing: a later issue)."""
+        async with self:
+            if self._polling:
+                return
+            self._polling = True
+        try:
+            while True:
+                await asyncio.sleep(QUEUE_REFRESH_S)
+                async with self:
+                    session_state = await self.get_state(SessionState)
+                    if self.router.url.path != routes.STAFF or not session_state.staff_id:
+                        return
+                    who = session_state.current_staff()
+                    if who is None:
+                        return
+                    self._load_queue(who.store_id)
+        finally:
+            async with self:
+                self._polling = False
+
+
+def call_row(call: rx.Var[dict[str, Any]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell("#" + call["id"].to(str)),
+        rx.table.cell(call["since"].to(str)),
+        rx.table.cell(
+            rx.match(
+                call["status"],
+                ("waiting", rx.badge(T["status.waiting"], color_scheme="amber")),
+                rx.badge(T["status.active"], color_scheme="green"),
+            )
+        ),
+        rx.table.cell(
+            rx.link(rx.button(T["staff.join"], size="2"), href="/staff/call/" + call["id"].to(str))
+        ),
+    )
+
+
+def staff_page() -> rx.Component:
+    return page(
+        forbidden_or(
+            rx.vstack(
+                rx.heading(T["staff.title"], size="7"),
+                rx.text(T["staff.hello"], " ", SessionState.staff_name, color_scheme="gray"),
+                rx.heading(T["staff.queue"], size="4"),
+                rx.cond(
+                    StaffState.calls.length() > 0,
+                    rx.table.root(
+                        rx.table.body(rx.foreach(StaffState.calls, call_row)), width="100%"
+                    ),
+                    rx.text(T["staff.queue_empty"], id="queue-empty"),
+                ),
+                spacing="4",
+                width="100%",
+            )
+        ),
+        on_switch=StaffState.load,
+    )
+
+
+class StaffCallState(rx.State):
+    consultation_id: int = 0
+    error_key: str = ""
+    customer_url: str = ""
+    products: list[dict[str, str]] = []
+    payment_sent: bool = False
+
+    @rx.event
+    async def load(self) -> rx.event.EventSpec | None:
+        session_state = await self.get_state(SessionState)
+        redirect = session_state.authorise("staff")
+        if redirect is not None or session_state.forbidden:
+            return redirect
+        who = session_state.current_staff()
+        raw_id = str(self.router.page.params.get("consultation_id", ""))
+        if who is None or not raw_id.isdigit():
+            self.error_key = "link.invalid"
+            return None
+        try:
+            with session_scope() as session:
+                consultation = join_as_staff(session, int(raw_id), who.staff_id, who.store_id)
+                link = customer_link(get_settings().secret_key, consultation)
+                products = session.scalars(select(Product).order_by(Product.sku)).all()
+                self.products = [
+                    {"id": str(p.id), "name": localised(p, "name", session_state.lang)}
+                    for p in products
+                ]
+        except (LookupError, PermissionError):
+            self.consultation_id, self.error_key = 0, "auth.forbidden"
+            return None
+        self.error_key, self.consultation_id, self.payment_sent = "", int(raw_id), False
+        self.customer_url = routes.call(link.token)
+        chat = await self.get_state(ChatState)
+        chat.open(self.consultation_id, "staff", who.staff_id)
+        return ChatState.watch
+
+    @rx.event
+    async def request_payment(self, form: dict[str, str]) -> None:
+        session_state = await self.get_state(SessionState)
+        product_id = form.get("product", "")
+        if not product_id.isdigit():
+            self.error_key = "error.generic"
+            return
+        with session_scope() as session:
+            _order, message = request_payment_in_call(
+                session,
+                get_settings().secret_key,
+                self.consultation_id,
+                session_state.staff_id,
+                [(int(product_id), 1)],
+            )
+            payload = message_dict(message)
+        self.payment_sent = True
+        await get_broker().publish(chat_topic(self.consultation_id), payload)
+
+
+def staff_call_page() -> rx.Component:
+    return page(
+        forbidden_or(
+            rx.cond(
+                StaffCallState.error_key != "",
+                rx.callout(T[StaffCallState.error_key], color_scheme="red", role="alert"),
+                rx.grid(
+                    rx.vstack(
+                        rx.heading(T["call.title"], " #", StaffCallState.consultation_id, size="6"),
+                        rx.cond(
+                            StaffCallState.consultation_id != 0,
+                            call_video(
+                                consultation_id=StaffCallState.consultation_id,
+                                token="",
+                                role="staff",
+                            ),
+                        ),
+                        rx.form(
+                            rx.hstack(
+                                rx.el.select(
+                                    rx.foreach(
+                                        StaffCallState.products,
+                                        lambda p: rx.el.option(p["name"], value=p["id"]),
+                                    ),
+                                    name="product",
+                                    id="payment-product",
+                                ),
+                                rx.button(
+                                    T["staff.request_payment"], type="submit", id="request-payment"
+                                ),
+                                rx.cond(
+                                    StaffCallState.payment_sent,
+                                    rx.badge(T["staff.payment_sent"], color_scheme="green"),
+                                ),
+                                align="center",
+                            ),
+                            on_submit=StaffCallState.request_payment,
+                        ),
+                        width="100%",
+                    ),
+                    chat_panel(),
+                    columns=rx.breakpoints(initial="1", md="2"),
+                    spacing="5",
+                    width="100%",
+                ),
+            )
+        ),
+    )
+
+
+ROUTE = routes.STAFF
+CALL_ROUTE = routes.STAFF_CALL

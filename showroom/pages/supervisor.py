@@ -1,0 +1,99 @@
+"""Supervisor: the live board (deepened by the monitoring issue)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from consult.monitoring import board
+from showroom import routes
+from showroom.db import session_scope
+from showroom.layout import T, forbidden_or, page
+from showroom.session_state import SessionState
+
+
+class SupervisorState(rx.State):
+    staff: list[dict[str, Any]] = []
+    calls: list[dict[str, Any]] = []
+    paid_orders: int = 0
+    revenue: str = ""
+
+    @rx.event
+    async def load(self) -> rx.event.EventSpec | None:
+        session_state = await self.get_state(SessionState)
+        redirect = session_state.authorise("supervisor")
+        if redirect is not None or session_state.forbidden:
+            return redirect
+        who = session_state.current_staff()
+        if who is None:
+            return None
+        with session_scope() as session:
+            data = board(session, who.store_id)
+        self.staff, self.calls = data["staff"], data["calls"]
+        self.paid_orders, self.revenue = data["paid_orders"], data["revenue"]
+        return None
+
+
+def staff_row(member: rx.Var[dict[str, Any]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(member["name"].to(str)),
+        rx.table.cell(
+            rx.cond(member["role"] == "supervisor", T["role.supervisor"], T["role.staff"])
+        ),
+        rx.table.cell(
+            rx.cond(member["busy"].to(bool), rx.badge(T["status.active"], color_scheme="green"), "")
+        ),
+    )
+
+
+def call_row(call: rx.Var[dict[str, Any]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell("#" + call["id"].to(str)),
+        rx.table.cell(
+            rx.cond(call["status"] == "waiting", T["status.waiting"], T["status.active"])
+        ),
+        rx.table.cell(call["minutes"].to(str) + " min"),
+    )
+
+
+def stat(label_key: str, value: rx.Var[Any]) -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.text(T[label_key], color_scheme="gray"), rx.heading(value, size="7")),
+        min_width="200px",
+    )
+
+
+def supervisor_page() -> rx.Component:
+    return page(
+        forbidden_or(
+            rx.vstack(
+                rx.heading(T["supervisor.title"], size="7"),
+                rx.hstack(
+                    stat("supervisor.orders_paid", SupervisorState.paid_orders),
+                    stat("supervisor.revenue", SupervisorState.revenue),
+                    spacing="4",
+                ),
+                rx.heading(T["supervisor.staff"], size="4"),
+                rx.table.root(
+                    rx.table.body(rx.foreach(SupervisorState.staff, staff_row)),
+                    width="100%",
+                    id="staff-board",
+                ),
+                rx.heading(T["supervisor.calls"], size="4"),
+                rx.cond(
+                    SupervisorState.calls.length() > 0,
+                    rx.table.root(
+                        rx.table.body(rx.foreach(SupervisorState.calls, call_row)), width="100%"
+                    ),
+                    rx.text(T["supervisor.no_calls"]),
+                ),
+                spacing="4",
+                width="100%",
+            )
+        ),
+        on_switch=SupervisorState.load,
+    )
+
+
+ROUTE = routes.SUPERVISOR

@@ -1,0 +1,211 @@
+"""The 360° tour: a scene's panorama with live product hotspots and links to other scenes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from consult.consultations import customer_link, start_walk_in
+from showroom import routes
+from showroom.components.panorama_viewer import panorama_viewer
+from showroom.db import session_scope
+from showroom.layout import T, page
+from showroom.session_state import SessionState
+from showroom.settings import get_settings
+from showroom.tours import NotFound, product_detail, scene_view
+
+
+class TourState(rx.State):
+    not_found: bool = False
+    store_id: int = 0
+    store_slug: str = ""
+    store_name: str = ""
+    scene_slug: str = ""
+    scene_name: str = ""
+    panorama: dict[str, Any] = {}
+    base_url: str = ""
+    initial_yaw: float = 0.0
+    initial_pitch: float = 0.0
+    markers: list[dict[str, Any]] = []
+    scenes: list[dict[str, str]] = []
+    product: dict[str, Any] = {}
+
+    @rx.event
+    async def load(self) -> None:
+        params = self.router.page.params
+        lang = (await self.get_state(SessionState)).lang
+        try:
+            with session_scope() as session:
+                view = scene_view(
+                    session,
+                    str(params.get("store_slug", "")),
+                    str(params.get("scene_slug", "")),
+                    lang,
+                    routes.MEDIA + "/panoramas",
+                )
+        except NotFound:
+            self.not_found = True
+            return
+        self.not_found = False
+        self.store_id, self.store_slug, self.store_name = (
+            view.store_id,
+            view.store_slug,
+            view.store_name,
+        )
+        self.scene_slug, self.scene_name = view.scene_slug, view.scene_name
+        self.panorama, self.base_url = view.panorama, view.base_url
+        self.initial_yaw, self.initial_pitch = view.initial_yaw, view.initial_pitch
+        self.markers, self.scenes = view.markers, view.scenes
+        self.product = {}
+
+    @rx.event
+    async def open_marker(self, marker_id: str) -> rx.event.EventSpec | None:
+        marker = next((m for m in self.markers if m["id"] == marker_id), None)
+        if marker is None:
+            return None
+        if marker["kind"] == "scene":
+            return rx.redirect(routes.tour(self.store_slug, marker["target"]))
+        lang = (await self.get_state(SessionState)).lang
+        with session_scope() as session:
+            self.product = product_detail(session, int(marker["product_id"]), self.store_id, lang)
+        return None
+
+    @rx.event
+    def close_product(self) -> None:
+        self.product = {}
+
+    @rx.event
+    def call_now(self) -> rx.event.EventSpec:
+        with session_scope() as session:
+            consultation = start_walk_in(session, self.store_id)
+            link = customer_link(get_settings().secret_key, consultation)
+        return rx.redirect(routes.call(link.token))
+
+
+BADGE_COLOURS = {"in": "green", "few": "amber", "out": "red"}
+
+
+def stock_badge(badge: rx.Var[str]) -> rx.Component:
+    return rx.match(
+        badge,
+        ("in", rx.badge(T["stock.in"], color_scheme="green", size="2")),
+        ("few", rx.badge(T["stock.few"], color_scheme="amber", size="2")),
+        rx.badge(T["stock.out"], color_scheme="red", size="2"),
+    )
+
+
+def product_panel() -> rx.Component:
+    product = TourState.product
+    return rx.cond(
+        product.contains("id"),
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.heading(product["name"].to(str), size="5", id="product-name"),
+                    rx.spacer(),
+                    rx.icon_button(
+                        rx.icon("x"),
+                        on_click=TourState.close_product,
+                        variant="ghost",
+                        aria_label=T["tour.close"],
+                    ),
+                    width="100%",
+                ),
+                rx.text(product["description"].to(str), color_scheme="gray"),
+                rx.hstack(
+                    rx.text(T["tour.price"], weight="medium"),
+                    rx.text(product["price"].to(str), size="5", weight="bold", id="product-price"),
+                    align="baseline",
+                ),
+                rx.hstack(
+                    rx.text(T["tour.stock_here"]),
+                    stock_badge(product["badge"].to(str)),
+                    align="center",
+                ),
+                rx.button(T["tour.call_now"], on_click=TourState.call_now, width="100%"),
+                spacing="3",
+            ),
+            position="absolute",
+            right="1em",
+            top="1em",
+            width="min(360px, 90vw)",
+            z_index="10",
+            role="dialog",
+            aria_label=product["name"].to(str),
+        ),
+    )
+
+
+def scene_menu() -> rx.Component:
+    return rx.hstack(
+        rx.text(T["tour.scenes"], weight="medium", color="white"),
+        rx.foreach(
+            TourState.scenes,
+            lambda s: rx.link(
+                rx.button(
+                    s["name"],
+                    variant=rx.cond(s["slug"] == TourState.scene_slug, "solid", "soft"),
+                    size="2",
+                ),
+                href="/tour/" + TourState.store_slug + "/" + s["slug"],
+            ),
+        ),
+        rx.spacer(),
+        rx.button(
+            T["tour.call_now"],
+            on_click=TourState.call_now,
+            size="3",
+            color_scheme="grass",
+            id="call-now",
+        ),
+        position="absolute",
+        left="0",
+        right="0",
+        bottom="0",
+        padding="0.8em 1em",
+        z_index="5",
+        background="linear-gradient(transparent, rgba(0,0,0,0.55))",
+        align="center",
+        wrap="wrap",
+    )
+
+
+def tour() -> rx.Component:
+    return page(
+        rx.cond(
+            TourState.not_found,
+            rx.callout(T["tour.not_found"], color_scheme="red", role="alert"),
+            rx.vstack(
+                rx.heading(TourState.store_name + " · " + TourState.scene_name, size="6"),
+                rx.box(
+                    rx.cond(
+                        TourState.panorama.contains("levels"),
+                        panorama_viewer(
+                            panorama=TourState.panorama,
+                            base_url=TourState.base_url,
+                            markers=TourState.markers,
+                            default_yaw=TourState.initial_yaw,
+                            default_pitch=TourState.initial_pitch,
+                            on_marker_click=TourState.open_marker,
+                        ),
+                        rx.center(rx.text(T["tour.loading"]), height="100%"),
+                    ),
+                    product_panel(),
+                    scene_menu(),
+                    position="relative",
+                    width="100%",
+                    height="min(72vh, 760px)",
+                    border_radius="12px",
+                    overflow="hidden",
+                    background="#222",
+                ),
+                width="100%",
+                spacing="3",
+            ),
+        ),
+        on_switch=TourState.load,
+    )
+
+
+ROUTE = routes.TOUR

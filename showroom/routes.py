@@ -1,0 +1,33 @@
+"""Every route string, and builders for the dynamic ones."""
+
+INDEX = "/"
+TOUR = "/tour/[store_slug]/[scene_slug]"
+CALL = "/call/[call_token]"
+LOGIN = "/login"
+STAFF = "/staff"
+STAFF_CALL = "/staff/call/[consultation_id]"
+SUPERVISOR = "/supervisor"
+PAY = "/pay/[pay_token]"
+
+MEDIA = "/media"
+API = "/api"
+
+
+def tour(store_slug: str, scene_slug: str) -> str:
+    return f"/tour/{store_slug}/{scene_slug}"
+
+
+def call(token: str) -> str:
+    return f"/call/{token}"
+
+
+def staff_call(consultation_id: int) -> str:
+    return f"/staff/call/{consultation_id}"
+
+
+def pay(token: str) -> str:
+    return f"/pay/{token}"
+
+
+def login(next_path: str = "") -> str:
+    return f"{LOGIN}?next={next_path}" if next_path else LOGIN

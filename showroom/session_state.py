@@ -1,0 +1,50 @@
+"""The small shared state every page reads: language, and who is logged in (ids only)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from showroom import routes
+from showroom.db import session_scope
+from showroom.i18n import LANGUAGES, catalogue, normalise_language
+from showroom.identity import StaffIdentity, identify
+
+SESSION_COOKIE = "showroom_session"
+
+
+class SessionState(rx.State):
+    lang_cookie: str = rx.Cookie("", name="showroom_lang", max_age=365 * 24 * 3600, same_site="lax")
+    session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict")
+    staff_id: int = 0
+    staff_name: str = ""
+    role: str = ""
+    forbidden: bool = False
+
+    @rx.var
+    def lang(self) -> str:
+        if self.lang_cookie in LANGUAGES:
+            return self.lang_cookie
+        return normalise_language(self.router.headers.accept_language)
+
+    @rx.var
+    def t(self) -> dict[str, str]:
+        return catalogue(self.lang)
+
+    @rx.event
+    def switch_language(self) -> None:
+        self.lang_cookie = "en" if self.lang == "ja" else "ja"
+
+    def current_staff(self) -> StaffIdentity | None:
+        with session_scope() as session:
+            return identify(session, self.session_token)
+
+    def authorise(self, required_role: str) -> rx.event.EventSpec | None:
+        """Fill in who is logged in; redirect to login if nobody, mark forbidden if wrong role."""
+        who = self.current_staff()
+        self.forbidden = False
+        if who is None:
+            self.staff_id, self.staff_name, self.role = 0, "", ""
+            return rx.redirect(routes.login(self.router.url.path))
+        self.staff_id, self.staff_name, self.role = who.staff_id, who.display_name, who.role
+        self.forbidden = not who.may(required_role)
+        return None

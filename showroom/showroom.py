@@ -1,0 +1,47 @@
+"""The app: wires pages and the API together. Logic lives in the page and domain modules."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import reflex as rx
+
+from consult.media import MediaRegistry
+from showroom.api import build_api
+from showroom.pages import call, index, login, staff, supervisor, tour
+from showroom.settings import get_settings
+
+# The one registry of live peer connections in this process, closed on shutdown.
+media = MediaRegistry(ice_servers=get_settings().ice_servers)
+
+
+@contextlib.asynccontextmanager
+async def close_media() -> AsyncIterator[None]:
+    yield
+    await media.close_all()
+
+
+app = rx.App(
+    api_transformer=build_api(media),
+    theme=rx.theme(accent_color="teal", gray_color="sand", radius="large"),
+    stylesheets=[],
+)
+app.register_lifespan_task(close_media)
+
+app.add_page(index.index, route=index.ROUTE, title="Showroom", on_load=index.IndexState.load)
+app.add_page(tour.tour, route=tour.ROUTE, title="Showroom tour", on_load=tour.TourState.load)
+app.add_page(
+    call.call_page, route=call.ROUTE, title="Video consultation", on_load=call.CallState.load
+)
+app.add_page(login.login, route=login.ROUTE, title="Staff login")
+app.add_page(staff.staff_page, route=staff.ROUTE, title="Staff", on_load=staff.StaffState.load)
+app.add_page(
+    staff.staff_call_page, route=staff.CALL_ROUTE, title="Call", on_load=staff.StaffCallState.load
+)
+app.add_page(
+    supervisor.supervisor_page,
+    route=supervisor.ROUTE,
+    title="Supervisor",
+    on_load=supervisor.SupervisorState.load,
+)

@@ -1,0 +1,105 @@
+"""A customer calls from the tour, a member of staff joins: video, audio and chat both ways,
+then the staff member asks for payment and the customer pays by card."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ARTIFACTS, ContextFactory, RunningApp, log_in
+
+
+def remote_frames(page: Page) -> int:
+    value = page.locator("[data-remote-frames]").first.get_attribute("data-remote-frames")
+    return int(value or 0)
+
+
+def wait_for_video(page: Page, at_least: int = 10) -> None:
+    page.locator("[data-state='connected']").first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "n => Number(document.querySelector('[data-remote-frames]')"
+        "?.getAttribute('data-remote-frames') || 0) >= n",
+        arg=at_least,
+        timeout=30_000,
+    )
+
+
+def send_chat(page: Page, text: str) -> None:
+    page.locator("#chat-input").fill(text)
+    page.locator("#chat-send").click()
+
+
+def stored_messages(app: RunningApp, consultation_id: int) -> list[list[str]]:
+    out = app.python(
+        "import json\n"
+        "from showroom.db import session_scope\n"
+        "from consult.consultations import history\n"
+        f"with session_scope() as s: print(json.dumps([[m['sender'], m['body']] for m in history(s, {consultation_id})]))"
+    )
+    return json.loads(out)
+
+
+def test_walk_in_call_with_video_chat_and_payment(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    customer = browser_context().pages[0]
+    staff = browser_context().pages[0]
+
+    customer.goto(f"{app.url}/tour/aoyama/living")
+    customer.get_by_role("button", name="Talk to staff now").click()
+    customer.wait_for_url(re.compile(r".*/call/[^/]+$"))
+    expect(customer.get_by_role("heading", name="Video consultation")).to_be_visible()
+
+    log_in(staff, app, "aiko@showroom.example")
+    staff.wait_for_url("**/staff")
+    join = staff.get_by_role("button", name="Join").first
+    join.click()
+    staff.wait_for_url(re.compile(r".*/staff/call/\d+$"))
+    consultation_id = int(staff.url.rsplit("/", 1)[1])
+
+    wait_for_video(customer)
+    wait_for_video(staff)
+    customer.screenshot(path=ARTIFACTS / "call-customer.png")
+    staff.screenshot(path=ARTIFACTS / "call-staff.png")
+
+    send_chat(customer, "Is the sofa available in grey?")
+    expect(staff.locator("#chat-log").get_by_text("Is the sofa available in grey?")).to_be_visible()
+    send_chat(staff, "はい、グレーもございます。")
+    expect(customer.locator("#chat-log").get_by_text("はい、グレーもございます。")).to_be_visible()
+    assert stored_messages(app, consultation_id) == [
+        ["customer", "Is the sofa available in grey?"],
+        ["staff", "はい、グレーもございます。"],
+    ]
+
+    # An empty message is refused with a clear reason and stores nothing.
+    customer.locator("#chat-send").click()
+    expect(customer.get_by_role("alert")).to_have_text("Type a message first.")
+    assert len(stored_messages(app, consultation_id)) == 2
+
+    # Staff asks for payment for the sofa; the customer pays by card in a new tab.
+    staff.locator("#payment-product").select_option(label="Hinoki three-seat sofa")
+    staff.locator("#request-payment").click()
+    pay_button = customer.locator("#pay-link")
+    expect(pay_button).to_be_visible()
+    with customer.context.expect_page() as new_tab:
+        pay_button.click()
+    pay = new_tab.value
+    expect(pay.locator("#pay-total")).to_have_text("¥248,000")
+    pay.locator("form.card-payment[data-ready='true']").wait_for()
+    card = pay.locator("#card-element input")
+    for field, value in zip(
+        ["number", "exp_month", "exp_year", "cvc"],
+        ["4242424242424242", "12", "30", "123"],
+        strict=False,
+    ):
+        card.and_(pay.locator(f"[placeholder={field}]")).fill(value)
+    pay.locator("#card-submit").click()
+    expect(pay.locator("#pay-paid")).to_be_visible(timeout=30_000)
+    pay.screenshot(path=ARTIFACTS / "pay-paid.png")
+    status = app.python(
+        "from showroom.db import session_scope\nfrom consult.models import Order\n"
+        f"with session_scope() as s: print(s.query(Order).filter_by(consultation_id={consultation_id}).one().status)"
+    )
+    assert status == "paid"
