@@ -15,7 +15,7 @@ from consult.consultations import consultation_for_link
 from consult.media import MediaRegistry
 from consult.models import Consultation
 from consult.monitoring import board
-from consult.rtc_api import rtc_routes
+from consult.rtc_api import NotAuthenticated, rtc_routes
 from consult.webhooks import webhook_routes
 from showroom import routes
 from showroom.db import session_scope
@@ -52,7 +52,7 @@ async def authorize_call(request: Request, consultation_id: int) -> str:
             return "customer"
         who = identify(session, request.cookies.get(SESSION_COOKIE))
         if who is None:
-            raise PermissionError("auth.login_required")
+            raise NotAuthenticated("auth.login_required")
         consultation = session.get(Consultation, consultation_id)
         if consultation is None or consultation.store_id != who.store_id:
             raise LookupError(consultation_id)

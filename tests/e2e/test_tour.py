@@ -12,7 +12,7 @@ SOFA_EN = "Hinoki three-seat sofa"
 
 
 def wait_for_viewer(page: Page) -> None:
-    page.locator(".showroom-psv[data-ready='true']").wait_for(timeout=30_000)
+    page.locator("[data-testid=panorama-viewer][data-ready='true']").wait_for(timeout=30_000)
 
 
 def test_store_list_leads_into_the_tour_with_priced_hotspots(app: RunningApp, page: Page) -> None:

@@ -1,0 +1,1 @@
+"""Reflex components for consultations (the only Reflex code under ``consult``)."""

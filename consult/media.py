@@ -1,0 +1,672 @@
+"""The call's media plane: one aiortc peer connection per participant, media relayed between sides.
+
+Every browser in a call opens one `RTCPeerConnection` to this server. A `CallRoom` (one per
+consultation) holds the participants by role and the tracks they send; each participant's
+outbound tracks are `ForwardingTrack`s that play black video / silence until the track they
+should carry exists, then forward it (through the room's `MediaRelay`) on their own clock, and
+fall back to black / silence when its sender leaves. So the sides may connect in any order and
+reconnect at will.
+
+`MediaRegistry` is the one registry of live peer connections in the process: it creates them,
+closes them on failure, on leave and on shutdown, and answers "who is connected" for monitoring.
+
+No Reflex here; nothing in this module may end up in Reflex state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fractions
+import logging
+import re
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from aiortc import (
+    MediaStreamTrack,
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.contrib.media import MediaRelay
+from aiortc.mediastreams import MediaStreamError
+from av import AudioFrame, AudioResampler, VideoFrame
+from av.frame import Frame
+
+logger = logging.getLogger(__name__)
+
+# Who receives whom. A participant gets, per kind, one outbound track for each source role, in
+# this order (so a receive-only "monitor" offering two audio and two video sections gets the
+# customer on the first of each and staff on the second). Nobody lists "monitor" as a source,
+# so a monitor is never heard or seen.
+ROLE_SOURCES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "customer": ("staff",),
+        "staff": ("customer",),
+        "monitor": ("customer", "staff"),
+    }
+)
+
+VIDEO_CLOCK_RATE = 90_000
+VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_RATE)
+FILLER_FPS = 15
+AUDIO_RATE = 48_000
+AUDIO_TIME_BASE = fractions.Fraction(1, AUDIO_RATE)
+AUDIO_SAMPLES = 960  # 20 ms, what aiortc's Opus decoder produces and its encoder consumes
+DEFAULT_SIZE = (640, 480)
+
+# How long a forwarding track waits for its source before it plays black / silence meanwhile.
+VIDEO_STALL_S = 1.0
+AUDIO_STALL_S = 0.5
+
+DEFAULT_MIN_VIDEO_KBPS = 1000
+NEGOTIATION_TIMEOUT_S = 15.0
+
+
+class MediaError(Exception):
+    """Base class for media-plane errors the API maps to responses."""
+
+
+class UnknownRole(MediaError, ValueError):
+    """The role is not one the media plane knows."""
+
+
+class NegotiationError(MediaError):
+    """The offer could not be answered (bad SDP, no common codec, timeout)."""
+
+
+class RegistryClosed(MediaError):
+    """The registry is shutting down and accepts no new connections."""
+
+
+# --------------------------------------------------------------------------------------------
+# Frames owned by one consumer
+
+
+def black_frame(width: int, height: int) -> VideoFrame:
+    """A limited-range black yuv420p frame (Y=16, U=V=128; zero chroma would be green)."""
+    frame = VideoFrame(width=width, height=height, format="yuv420p")
+    for plane, value in zip(frame.planes, (16, 128, 128), strict=True):
+        plane.update(bytes([value]) * plane.buffer_size)
+    return frame
+
+
+def silence_frame() -> AudioFrame:
+    frame = AudioFrame(format="s16", layout="stereo", samples=AUDIO_SAMPLES)
+    for plane in frame.planes:
+        plane.update(bytes(plane.buffer_size))
+    frame.sample_rate = AUDIO_RATE
+    return frame
+
+
+def copy_video(frame: VideoFrame) -> VideoFrame:
+    """A yuv420p copy this consumer owns.
+
+    `MediaRelay` hands the same frame object to every consumer, and the encoders rewrite a frame's
+    timestamps and picture type in place (in a worker thread), so a forwarding track never passes
+    on the shared object.
+    """
+    if frame.format.name != "yuv420p":
+        return frame.reformat(format="yuv420p")  # a new frame already
+    out = VideoFrame(width=frame.width, height=frame.height, format="yuv420p")
+    if all(d.line_size == s.line_size for d, s in zip(out.planes, frame.planes, strict=True)):
+        for dst, src in zip(out.planes, frame.planes, strict=True):
+            dst.update(src)  # type: ignore[arg-type]  # a buffer; about 0.2 ms at 640x480
+        return out
+    return VideoFrame.from_ndarray(frame.to_ndarray(), format="yuv420p")
+
+
+class _AudioNormalizer:
+    """Turns any incoming audio frame into an owned s16 stereo 48 kHz frame.
+
+    The Opus encoder's resampler is configured from the first frame it sees and refuses frames
+    in another layout or rate afterwards, so everything a forwarding track emits matches the
+    silence it starts with.
+    """
+
+    def __init__(self) -> None:
+        self._resampler: AudioResampler | None = None
+        self._input: tuple[str, str, int] | None = None
+
+    def __call__(self, frame: AudioFrame) -> list[AudioFrame]:
+        if (
+            frame.format.name == "s16"
+            and frame.layout.name == "stereo"
+            and frame.sample_rate == AUDIO_RATE
+        ):
+            out = AudioFrame.from_ndarray(frame.to_ndarray(), format="s16", layout="stereo")
+            out.sample_rate = AUDIO_RATE
+            return [out]
+        key = (frame.format.name, frame.layout.name, frame.sample_rate)
+        if self._resampler is None or key != self._input:  # set up from the first frame
+            self._resampler = AudioResampler(format="s16", layout="stereo", rate=AUDIO_RATE)
+            self._input = key
+        # The resampler reads the (shared) frame without changing it and makes new frames.
+        return list(self._resampler.resample(frame))
+
+
+# --------------------------------------------------------------------------------------------
+# Outbound track
+
+
+class ForwardingTrack(MediaStreamTrack):
+    """An outbound track that forwards a switchable source on its own monotonic clock.
+
+    With no source (or a stalled one) it plays black video at `FILLER_FPS` or 20 ms frames of
+    silence. Every frame it returns is its own copy, restamped: video on a 90 kHz wall clock,
+    audio on a running sample count, so the far end's decoder sees one continuous stream across
+    source switches.
+    """
+
+    def __init__(self, kind: str, source_role: str, label: str) -> None:
+        super().__init__()
+        if kind not in ("audio", "video"):
+            raise ValueError(f"unsupported kind {kind!r}")
+        self.kind = kind
+        self.source_role = source_role
+        self.label = label
+        self.upstream: MediaStreamTrack | None = None  # the inbound track we forward, if any
+        self._source: MediaStreamTrack | None = None  # our relay subscription to it
+        self._pending: asyncio.Future[Any] | None = None
+        self._stalled = False
+        self._source_started = False
+        self._t0: float | None = None
+        self._last_pts = -1
+        self._samples = 0
+        self._next_filler = 0.0
+        self._size = DEFAULT_SIZE
+        self._black: VideoFrame | None = None
+        self._silence: AudioFrame | None = None
+        self._audio_out: list[AudioFrame] = []
+        self._normalize = _AudioNormalizer()
+        self.frames_forwarded = 0
+        self.frames_filled = 0
+
+    # -- switching -----------------------------------------------------------------------------
+
+    def attach(self, upstream: MediaStreamTrack | None, relay: MediaRelay | None) -> None:
+        """Forward `upstream` (via `relay`) from now on, or nothing if `upstream` is None."""
+        if upstream is self.upstream:
+            return
+        self._drop_source()
+        self.upstream = upstream
+        if upstream is not None and relay is not None:
+            # Audio must be buffered: unbuffered relaying dropped about half of the frames.
+            self._source = relay.subscribe(upstream, buffered=self.kind == "audio")
+        logger.debug("%s now forwards %s", self.label, upstream.id if upstream else "nothing")
+
+    def _drop_source(self) -> None:
+        if self._pending is not None:
+            if self._pending.done() and not self._pending.cancelled():
+                self._pending.exception()  # retrieved: no "never retrieved" warning
+            self._pending.cancel()
+            self._pending = None
+        if self._source is not None:
+            self._source.stop()
+            self._source = None
+        self.upstream = None
+        self._stalled = False
+        self._source_started = False
+
+    def stop(self) -> None:
+        self._drop_source()
+        super().stop()
+
+    # -- media ---------------------------------------------------------------------------------
+
+    async def recv(self) -> Frame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._t0 is None:
+            self._t0 = time.monotonic()
+            self._next_filler = self._t0
+        if self.kind == "audio" and self._audio_out:
+            return self._stamp_audio(self._audio_out.pop(0))
+        while True:
+            source = self._source
+            if source is None:
+                return await self._paced_filler()
+            if self._pending is None:
+                self._pending = asyncio.ensure_future(source.recv())
+            pending = self._pending
+            wait = 1 / self._filler_rate() if self._stalled else self._stall_timeout()
+            done, _ = await asyncio.wait({pending}, timeout=wait)
+            if self.readyState != "live":
+                raise MediaStreamError
+            if not done:
+                # The source is quiet: keep its recv pending and fill in meanwhile.
+                self._stalled = True
+                self._next_filler = time.monotonic() + 1 / self._filler_rate()
+                return self._filler()
+            if pending is self._pending:
+                self._pending = None
+            if pending.cancelled():
+                continue  # switched while waiting
+            if pending.exception() is not None:
+                if self._source is source:
+                    logger.info("%s: source ended, playing filler", self.label)
+                    self._drop_source()
+                continue
+            self._stalled = False
+            frame = pending.result()
+            if not self._source_started:
+                self._source_started = True
+                logger.info("%s: first frame from its source", self.label)
+            if self.kind == "video":
+                assert isinstance(frame, VideoFrame)
+                self._size = (frame.width, frame.height)
+                self.frames_forwarded += 1
+                return self._stamp_video(copy_video(frame))
+            assert isinstance(frame, AudioFrame)
+            self._audio_out.extend(self._normalize(frame))
+            if self._audio_out:
+                self.frames_forwarded += 1
+                return self._stamp_audio(self._audio_out.pop(0))
+
+    def _stall_timeout(self) -> float:
+        return VIDEO_STALL_S if self.kind == "video" else AUDIO_STALL_S
+
+    def _filler_rate(self) -> float:
+        return FILLER_FPS if self.kind == "video" else AUDIO_RATE / AUDIO_SAMPLES
+
+    async def _paced_filler(self) -> Frame:
+        now = time.monotonic()
+        # Re-anchor after forwarding so silence does not come out in a burst to "catch up".
+        self._next_filler = max(self._next_filler, now - 1 / self._filler_rate())
+        if self._next_filler > now:
+            await asyncio.sleep(self._next_filler - now)
+        self._next_filler += 1 / self._filler_rate()
+        if self.readyState != "live":
+            raise MediaStreamError
+        return self._filler()
+
+    def _filler(self) -> Frame:
+        self.frames_filled += 1
+        if self.kind == "video":
+            if self._black is None or (self._black.width, self._black.height) != self._size:
+                self._black = black_frame(*self._size)
+            # Our own object, used by our own encoder only, one frame at a time: safe to reuse.
+            return self._stamp_video(self._black)
+        if self._silence is None:
+            self._silence = silence_frame()
+        return self._stamp_audio(self._silence)
+
+    def _stamp_video(self, frame: VideoFrame) -> VideoFrame:
+        assert self._t0 is not None
+        pts = round((time.monotonic() - self._t0) * VIDEO_CLOCK_RATE)
+        self._last_pts = max(pts, self._last_pts + 1)
+        frame.pts = self._last_pts
+        frame.time_base = VIDEO_TIME_BASE
+        return frame
+
+    def _stamp_audio(self, frame: AudioFrame) -> AudioFrame:
+        frame.pts = self._samples
+        frame.time_base = AUDIO_TIME_BASE
+        self._samples += frame.samples
+        return frame
+
+
+# --------------------------------------------------------------------------------------------
+# Participants and rooms
+
+
+@dataclass(eq=False)
+class Participant:
+    consultation_id: int
+    role: str
+    session: str
+    pc: RTCPeerConnection
+    inbound: dict[str, MediaStreamTrack] = field(default_factory=dict)
+    outbound: list[ForwardingTrack] = field(default_factory=list)
+    drains: list[asyncio.Task[None]] = field(default_factory=list)
+    closed: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.consultation_id}/{self.role}/{self.session}"
+
+    @property
+    def state(self) -> str:
+        return str(self.pc.connectionState)
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for out in self.outbound:
+            out.stop()
+        for task in self.drains:
+            task.cancel()
+        await self.pc.close()
+        for track in self.inbound.values():
+            _end_remote_track(track)
+        logger.info("Participant(%s) closed", self.id)
+
+
+def _end_remote_track(track: MediaStreamTrack) -> None:
+    """End an inbound track even if its receiver never started (aiortc 1.16 then never ends it).
+
+    Its readers (the relay's worker) wait on the track's queue; a None there is aiortc's own
+    end-of-track signal. Harmless if the decoder thread already sent one.
+    """
+    queue = getattr(track, "_queue", None)
+    if isinstance(queue, asyncio.Queue) and track.readyState == "live":
+        queue.put_nowait(None)
+
+
+async def _drain(track: MediaStreamTrack) -> None:
+    """Keep reading an inbound track so aiortc's unbounded receive queue never backs up."""
+    with contextlib.suppress(MediaStreamError):
+        while True:
+            await track.recv()
+
+
+class CallRoom:
+    """One consultation's participants (by role), the tracks they send, and the relay."""
+
+    def __init__(self, consultation_id: int) -> None:
+        self.consultation_id = consultation_id
+        self.participants: dict[str, Participant] = {}
+        self.relay = MediaRelay()
+        self.lock = asyncio.Lock()
+
+    def inbound(self, role: str, kind: str) -> MediaStreamTrack | None:
+        """The live track of `kind` that `role` sends, if connected (for recorder / monitor)."""
+        participant = self.participants.get(role)
+        if participant is None:
+            return None
+        track = participant.inbound.get(kind)
+        return track if track is not None and track.readyState == "live" else None
+
+    def states(self) -> dict[str, str]:
+        return {role: p.state for role, p in self.participants.items()}
+
+    def add_inbound(self, participant: Participant, track: MediaStreamTrack) -> None:
+        if track.kind not in ("audio", "video"):
+            return
+        previous = participant.inbound.get(track.kind)
+        if previous is not None:
+            logger.warning(
+                "Participant(%s) sent a second %s track; forwarding the first only",
+                participant.id,
+                track.kind,
+            )
+            participant.drains.append(asyncio.ensure_future(_drain(track)))
+            return
+        participant.inbound[track.kind] = track
+        sink = self.relay.subscribe(track, buffered=False)
+        participant.drains.append(asyncio.ensure_future(_drain(sink)))
+        track.on("ended", self.rewire)
+        self.rewire()
+
+    def rewire(self) -> None:
+        """Point every outbound track at the inbound track it should carry now (idempotent)."""
+        for participant in self.participants.values():
+            for out in participant.outbound:
+                if out.readyState != "live":
+                    continue
+                out.attach(self.inbound(out.source_role, out.kind), self.relay)
+
+
+# --------------------------------------------------------------------------------------------
+# SDP
+
+
+_NON_MEDIA_CODECS = frozenset({"rtx", "red", "ulpfec", "flexfec-03"})
+_RTPMAP_RE = re.compile(r"^a=rtpmap:(\d+) ([^/\s]+)/")
+_FMTP_RE = re.compile(r"^a=fmtp:(\d+) (.*)$")
+
+
+def add_video_min_bitrate(sdp: str, kbps: int) -> str:
+    """Add `x-google-min-bitrate=<kbps>` to every video codec's fmtp line in an SDP.
+
+    Chromium's bandwidth estimate towards aiortc stays low (74 to 400 kbps, even on loopback)
+    and it then drops to 320x240; this hint in the answer keeps its sender at or above `kbps`.
+    Other browsers ignore the parameter.
+    """
+    lines = sdp.splitlines()
+    out: list[str] = []
+    in_video = False
+    codec_lines: dict[str, int] = {}  # payload type -> index of its rtpmap line in `out`
+    fmtp_lines: dict[str, int] = {}
+
+    def flush() -> None:
+        for pt, index in codec_lines.items():
+            if pt in fmtp_lines:
+                line = out[fmtp_lines[pt]]
+                if "x-google-min-bitrate=" not in line:
+                    out[fmtp_lines[pt]] = f"{line};x-google-min-bitrate={kbps}"
+            else:
+                out[index] += f"\r\na=fmtp:{pt} x-google-min-bitrate={kbps}"
+        codec_lines.clear()
+        fmtp_lines.clear()
+
+    for line in lines:
+        if line.startswith("m="):
+            flush()
+            in_video = line.startswith("m=video ")
+        elif in_video:
+            if (m := _RTPMAP_RE.match(line)) and m.group(2).lower() not in _NON_MEDIA_CODECS:
+                codec_lines[m.group(1)] = len(out)
+            elif m := _FMTP_RE.match(line):
+                fmtp_lines[m.group(1)] = len(out)
+        out.append(line)
+    flush()
+    return "\r\n".join(out) + "\r\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Registry
+
+
+def _rtc_ice_server(spec: Mapping[str, object]) -> RTCIceServer:
+    urls = spec.get("urls")
+    if not (isinstance(urls, str) or (isinstance(urls, list) and urls)):
+        raise ValueError(f"ICE server needs 'urls' (a string or a non-empty list): {spec!r}")
+    username = spec.get("username")
+    credential = spec.get("credential")
+    return RTCIceServer(
+        urls=urls if isinstance(urls, str) else [str(u) for u in urls],
+        username=str(username) if username is not None else None,
+        credential=str(credential) if credential is not None else None,
+    )
+
+
+class MediaRegistry:
+    """The one registry of live peer connections in this process."""
+
+    def __init__(
+        self,
+        ice_servers: Sequence[Mapping[str, object]] = (),
+        *,
+        min_video_kbps: int | None = DEFAULT_MIN_VIDEO_KBPS,
+        negotiation_timeout: float = NEGOTIATION_TIMEOUT_S,
+    ) -> None:
+        self.ice_servers: list[dict[str, object]] = [dict(s) for s in ice_servers]
+        self._rtc_ice_servers = [_rtc_ice_server(s) for s in self.ice_servers]
+        self.min_video_kbps = min_video_kbps
+        self.negotiation_timeout = negotiation_timeout
+        self._rooms: dict[int, CallRoom] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    @property
+    def rooms(self) -> Mapping[int, CallRoom]:
+        """Live rooms by consultation id (read-only view)."""
+        return MappingProxyType(self._rooms)
+
+    def participants(self, consultation_id: int) -> dict[str, str]:
+        """Connection state by role, e.g. {"customer": "connected", "staff": "connecting"}."""
+        room = self._rooms.get(consultation_id)
+        return room.states() if room is not None else {}
+
+    def _configuration(self) -> RTCConfiguration:
+        # Never RTCConfiguration() / RTCPeerConnection(): their default is Google's public STUN.
+        # max-bundle: with aiortc 1.16's default ("balanced"), an answerer given two sections of
+        # one kind (a monitor's offer) leaves the second on a transport it has just discarded,
+        # and that section never sends. Every browser offers BUNDLE.
+        return RTCConfiguration(
+            iceServers=list(self._rtc_ice_servers), bundlePolicy=RTCBundlePolicy.MAX_BUNDLE
+        )
+
+    async def _locked_room(self, consultation_id: int) -> CallRoom:
+        """The room, with its lock held by the caller's `async with` right after this returns."""
+        while True:
+            room = self._rooms.setdefault(consultation_id, CallRoom(consultation_id))
+            await room.lock.acquire()
+            if self._rooms.get(consultation_id) is room:
+                return room
+            room.lock.release()  # removed while we waited: take the new one
+
+    def _forget_if_empty(self, room: CallRoom) -> None:
+        if not room.participants and self._rooms.get(room.consultation_id) is room:
+            del self._rooms[room.consultation_id]
+
+    async def join(
+        self,
+        consultation_id: int,
+        role: str,
+        offer_sdp: str,
+        offer_type: str = "offer",
+        *,
+        session: str | None = None,
+    ) -> tuple[str, str]:
+        """Answer a participant's offer; replaces that role's previous connection, if any.
+
+        Returns the answer as (sdp, type). `session` names the client instance (one per mounted
+        call widget) so that a late `leave` from an old instance cannot hang up a newer one.
+        """
+        if role not in ROLE_SOURCES:
+            raise UnknownRole(f"unknown role {role!r}")
+        if self._closed:
+            raise RegistryClosed("the media registry is shut down")
+        room = await self._locked_room(consultation_id)
+        try:
+            old = room.participants.pop(role, None)
+            if old is not None:
+                logger.info("Participant(%s) replaced by a new connection", old.id)
+                room.rewire()
+                await old.close()
+            participant = Participant(
+                consultation_id=consultation_id,
+                role=role,
+                session=session or uuid.uuid4().hex[:12],
+                pc=RTCPeerConnection(self._configuration()),
+            )
+            try:
+                async with asyncio.timeout(self.negotiation_timeout):
+                    answer = await self._negotiate(room, participant, offer_sdp, offer_type)
+            except BaseException as exc:
+                await participant.close()
+                self._forget_if_empty(room)
+                if isinstance(exc, Exception) and not isinstance(exc, MediaError):
+                    raise NegotiationError(f"cannot answer the offer: {exc}") from exc
+                raise
+            if self._closed:  # shut down while we negotiated
+                await participant.close()
+                raise RegistryClosed("the media registry is shut down")
+            room.participants[role] = participant
+            room.rewire()
+            logger.info("Participant(%s) joined", participant.id)
+            return answer
+        finally:
+            room.lock.release()
+
+    async def _negotiate(
+        self, room: CallRoom, participant: Participant, offer_sdp: str, offer_type: str
+    ) -> tuple[str, str]:
+        pc = participant.pc
+        log_id = participant.id
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            logger.info("Participant(%s) sends %s", log_id, track.kind)
+            room.add_inbound(participant, track)
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            state = pc.connectionState
+            logger.info("Participant(%s) connection %s", log_id, state)
+            if state in ("failed", "closed") and not participant.closed:
+                self._spawn(self._drop(participant))
+
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type=offer_type))
+        sources = {kind: list(ROLE_SOURCES[participant.role]) for kind in ("audio", "video")}
+        for transceiver in pc.getTransceivers():
+            kind = transceiver.kind
+            if kind not in sources or not sources[kind]:
+                continue
+            source_role = sources[kind].pop(0)
+            track = ForwardingTrack(
+                kind, source_role, f"Participant({log_id}) {kind}<-{source_role}"
+            )
+            participant.outbound.append(track)
+            pc.addTrack(track)  # fills the first transceiver of this kind without a track
+        answer = await pc.createAnswer()
+        await pc.setLocalDescription(answer)  # gathers all candidates: no trickle
+        local = pc.localDescription
+        sdp = local.sdp
+        if self.min_video_kbps:
+            sdp = add_video_min_bitrate(sdp, self.min_video_kbps)
+        return sdp, local.type
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drop(self, participant: Participant) -> None:
+        """Remove a participant whose connection failed or closed."""
+        room = await self._locked_room(participant.consultation_id)
+        try:
+            if room.participants.get(participant.role) is participant:
+                del room.participants[participant.role]
+                room.rewire()
+            await participant.close()
+            self._forget_if_empty(room)
+        finally:
+            room.lock.release()
+
+    async def leave(self, consultation_id: int, role: str, session: str | None = None) -> bool:
+        """Hang up `role` in this call. With `session`, only if that client is the current one.
+
+        Returns whether a connection was closed.
+        """
+        if consultation_id not in self._rooms:
+            return False
+        room = await self._locked_room(consultation_id)
+        try:
+            participant = room.participants.get(role)
+            if participant is None or (session is not None and participant.session != session):
+                self._forget_if_empty(room)
+                return False
+            del room.participants[role]
+            room.rewire()
+            await participant.close()
+            logger.info("Participant(%s) left", participant.id)
+            self._forget_if_empty(room)
+            return True
+        finally:
+            room.lock.release()
+
+    async def close_all(self) -> None:
+        """Close every peer connection (app shutdown). The registry accepts no joins after."""
+        self._closed = True
+        rooms = list(self._rooms.values())
+        self._rooms.clear()
+        participants = [p for room in rooms for p in room.participants.values()]
+        for room in rooms:
+            room.participants.clear()
+        await asyncio.gather(*(p.close() for p in participants), return_exceptions=True)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        logger.info("MediaRegistry closed %d peer connection(s)", len(participants))

@@ -1,0 +1,562 @@
+"""The media plane end to end over HTTP signalling: real aiortc client peers, real media.
+
+The customer's client sends red video and a 440 Hz tone, the staff client blue video and an
+880 Hz tone; each side must see the other's colour (not its own, not only the black filler) and
+hear audio. The routes run in-process over httpx's ASGI transport, on the test's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fractions
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import numpy as np
+import pytest
+from aiortc import (
+    MediaStreamTrack,
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCSessionDescription,
+    VideoStreamTrack,
+)
+from aiortc.mediastreams import MediaStreamError
+from av import AudioFrame, VideoFrame
+from starlette.applications import Starlette
+from starlette.requests import Request
+
+from consult.media import (
+    ForwardingTrack,
+    MediaRegistry,
+    add_video_min_bitrate,
+    black_frame,
+    copy_video,
+)
+from consult.rtc_api import MAX_BODY_BYTES, NotAuthenticated, rtc_routes
+from consult.signalling import MAX_SDP_BYTES
+
+CALL = 7
+WIDTH, HEIGHT = 320, 240  # small: four encoders and four decoders share two cores here
+COLOURS = {"customer": (220, 30, 30), "staff": (30, 30, 220)}
+TONES = {"customer": 440.0, "staff": 880.0}
+
+
+# --------------------------------------------------------------------------------------------
+# Media sources and sinks for the client peers
+
+
+class ColourTrack(VideoStreamTrack):
+    def __init__(self, rgb: tuple[int, int, int]) -> None:
+        super().__init__()
+        image = np.zeros((HEIGHT, WIDTH, 3), dtype=np.uint8)
+        image[:, :] = rgb
+        self._frame = VideoFrame.from_ndarray(image, format="rgb24").reformat(format="yuv420p")
+
+    async def recv(self) -> VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        self._frame.pts = pts
+        self._frame.time_base = time_base
+        return self._frame
+
+
+class ToneTrack(MediaStreamTrack):
+    kind = "audio"
+
+    def __init__(self, hz: float) -> None:
+        super().__init__()
+        self._hz = hz
+        self._samples = 0
+        self._start: float | None = None
+
+    async def recv(self) -> AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        rate, n = 48_000, 960
+        if self._start is None:
+            self._start = time.monotonic()
+        else:
+            await asyncio.sleep(max(0.0, self._start + self._samples / rate - time.monotonic()))
+        t = (np.arange(n) + self._samples) / rate
+        wave = (np.sin(2 * math.pi * self._hz * t) * 8000).astype(np.int16)
+        frame = AudioFrame.from_ndarray(wave.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = rate
+        frame.pts = self._samples
+        frame.time_base = fractions.Fraction(1, rate)
+        self._samples += n
+        return frame
+
+
+def classify(frame: object) -> str:
+    assert isinstance(frame, VideoFrame)
+    r, g, b = frame.to_ndarray(format="rgb24").reshape(-1, 3).mean(axis=0)
+    if max(r, g, b) < 40:
+        return "black"
+    if r > 150 and b < 90:
+        return "red"
+    if b > 150 and r < 90:
+        return "blue"
+    return "other"
+
+
+SEEN_AS = {"customer": "red", "staff": "blue"}
+
+
+class Client:
+    """One participant's browser, played by an aiortc peer."""
+
+    def __init__(self, http: httpx.AsyncClient, role: str, *, sends: bool = True) -> None:
+        self.http = http
+        self.role = role
+        # max-bundle, as browsers effectively do: aiortc's default ("balanced") puts a second
+        # section of one kind on a transport it then discards (see consult.media).
+        self.pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
+        self.colours: list[Counter[str]] = []  # one counter per received video track
+        self.audio_frames: list[int] = []
+        self.audio_loud: list[int] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        if sends:
+            self.pc.addTrack(ToneTrack(TONES[role]))
+            self.pc.addTrack(ColourTrack(COLOURS[role]))
+        self.pc.on("track", self._on_track)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        if track.kind == "video":
+            counter: Counter[str] = Counter()
+            self.colours.append(counter)
+            self._tasks.append(asyncio.ensure_future(self._watch_video(track, counter)))
+        else:
+            self.audio_frames.append(0)
+            self.audio_loud.append(0)
+            index = len(self.audio_frames) - 1
+            self._tasks.append(asyncio.ensure_future(self._watch_audio(track, index)))
+
+    async def _watch_video(self, track: MediaStreamTrack, counter: Counter[str]) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, VideoFrame)
+                counter[classify(frame)] += 1
+
+    async def _watch_audio(self, track: MediaStreamTrack, index: int) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, AudioFrame)
+                self.audio_frames[index] += 1
+                if np.abs(frame.to_ndarray().astype(np.int32)).max() > 1000:
+                    self.audio_loud[index] += 1
+
+    async def join(self, session: str | None = None) -> httpx.Response:
+        offer = await self.pc.createOffer()
+        await self.pc.setLocalDescription(offer)
+        params = {"session": session} if session else {}
+        response = await self.http.post(
+            f"/api/rtc/{CALL}/offer",
+            json={"sdp": self.pc.localDescription.sdp, "type": "offer"},
+            headers={"Authorization": f"Bearer {self.role}"},
+            params=params,
+        )
+        if response.status_code == 200:
+            body = response.json()
+            await self.pc.setRemoteDescription(RTCSessionDescription(body["sdp"], body["type"]))
+        return response
+
+    async def leave(self, session: str | None = None) -> httpx.Response:
+        params = {"session": session} if session else {}
+        return await self.http.post(
+            f"/api/rtc/{CALL}/leave",
+            json={},
+            headers={"Authorization": f"Bearer {self.role}"},
+            params=params,
+        )
+
+    async def close(self) -> None:
+        await self.pc.close()
+        for task in self._tasks:
+            task.cancel()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        await asyncio.sleep(0.05)
+
+
+# --------------------------------------------------------------------------------------------
+# Fixtures
+
+
+async def authorize(request: Request, consultation_id: int) -> str:
+    if consultation_id == 404:
+        raise LookupError("no consultation 404")
+    header = request.headers.get("authorization", "")
+    if not header.startswith("Bearer "):
+        raise NotAuthenticated("no token")
+    role = header.removeprefix("Bearer ")
+    if role == "stranger":
+        raise PermissionError("not in this call")
+    return role  # the test's "token" is the role itself ("intruder" reaches the registry)
+
+
+@pytest.fixture
+async def registry() -> AsyncIterator[MediaRegistry]:
+    reg = MediaRegistry([])
+    yield reg
+    await reg.close_all()
+
+
+@pytest.fixture
+async def http(registry: MediaRegistry) -> AsyncIterator[httpx.AsyncClient]:
+    app = Starlette(routes=rtc_routes(registry, authorize))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://showroom.test") as client:
+        yield client
+
+
+@pytest.fixture
+async def clients(http: httpx.AsyncClient) -> AsyncIterator[list[Client]]:
+    made: list[Client] = []
+    yield made
+    for client in made:
+        await client.close()
+
+
+def sees(client: Client, colour: str, frames: int, track: int = 0) -> Callable[[], bool]:
+    return lambda: len(client.colours) > track and client.colours[track][colour] >= frames
+
+
+def hears(client: Client, loud_frames: int) -> Callable[[], bool]:
+    return lambda: bool(client.audio_loud) and min(client.audio_loud) >= loud_frames
+
+
+def connected(registry: MediaRegistry, *roles: str) -> Callable[[], bool]:
+    return lambda: all(registry.participants(CALL).get(r) == "connected" for r in roles)
+
+
+# --------------------------------------------------------------------------------------------
+# Calls
+
+
+@pytest.mark.parametrize("first", ["customer", "staff"])
+async def test_each_side_sees_and_hears_the_other_in_either_order(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client], first: str
+) -> None:
+    second = "staff" if first == "customer" else "customer"
+    a = Client(http, first)
+    b = Client(http, second)
+    clients += [a, b]
+
+    started = time.monotonic()
+    assert (await a.join()).status_code == 200
+    await until(connected(registry, first), what=f"{first} connected")
+    # Alone in the call: black video and silence, but a live stream already.
+    await until(lambda: bool(a.colours) and a.colours[0]["black"] >= 3, what="filler frames")
+    assert a.colours[0][SEEN_AS[first]] == 0
+
+    assert (await b.join()).status_code == 200
+    await until(connected(registry, first, second), what="both connected")
+    for me, other in ((a, second), (b, first)):
+        await until(sees(me, SEEN_AS[other], 10), what=f"{me.role} sees {other}")
+        await until(hears(me, 10), what=f"{me.role} hears")
+        assert me.colours[0][SEEN_AS[me.role]] == 0, "a side must never get its own video back"
+        assert me.colours[0]["other"] <= 2
+    assert registry.participants(CALL) == {"customer": "connected", "staff": "connected"}
+    assert time.monotonic() - started < 15
+
+
+async def test_leave_and_rejoin_resumes_media(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client]
+) -> None:
+    staff = Client(http, "staff")
+    customer = Client(http, "customer")
+    clients += [staff, customer]
+    await staff.join()
+    await customer.join(session="tab-1")
+    await until(lambda: bool(staff.colours) and staff.colours[0]["red"] >= 5, what="red")
+
+    # A stale leave from another tab changes nothing; the right one hangs up.
+    assert (await customer.leave(session="tab-0")).json() == {"left": False}
+    assert (await customer.leave(session="tab-1")).json() == {"left": True}
+    assert set(registry.participants(CALL)) == {"staff"}
+    await customer.close()
+    black_before = staff.colours[0]["black"]
+    await until(lambda: staff.colours[0]["black"] >= black_before + 5, what="black after leave")
+
+    again = Client(http, "customer")
+    clients.append(again)
+    red_before = staff.colours[0]["red"]
+    assert (await again.join()).status_code == 200
+    await until(lambda: staff.colours[0]["red"] >= red_before + 10, what="red after rejoin")
+    await until(lambda: bool(again.colours) and again.colours[0]["blue"] >= 10, what="blue")
+    # The staff side kept one continuous track throughout.
+    assert len(staff.colours) == 1
+
+
+async def test_rejoin_without_leave_replaces_the_old_connection(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client]
+) -> None:
+    staff = Client(http, "staff")
+    old = Client(http, "customer")
+    clients += [staff, old]
+    await staff.join()
+    await old.join()
+    await until(connected(registry, "customer", "staff"))
+    old_pc = registry.rooms[CALL].participants["customer"].pc
+
+    new = Client(http, "customer")
+    clients.append(new)
+    await new.join()
+    assert old_pc.connectionState == "closed"
+    await until(connected(registry, "customer", "staff"))
+    red_before = staff.colours[0]["red"]
+    await until(lambda: staff.colours[0]["red"] >= red_before + 10, what="red from new client")
+    await until(lambda: bool(new.colours) and new.colours[0]["blue"] >= 5, what="blue")
+
+
+async def test_monitor_receives_both_sides_and_is_not_heard(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client]
+) -> None:
+    customer = Client(http, "customer")
+    staff = Client(http, "staff")
+    monitor = Client(http, "monitor", sends=False)
+    for kind in ("audio", "video", "audio", "video"):
+        monitor.pc.addTransceiver(kind, direction="recvonly")
+    clients += [customer, staff, monitor]
+    for client in (customer, staff, monitor):
+        assert (await client.join()).status_code == 200
+    await until(lambda: len(monitor.colours) == 2, what="two video tracks")
+    await until(lambda: monitor.colours[0]["red"] >= 10, what="monitor sees customer")
+    await until(lambda: monitor.colours[1]["blue"] >= 10, what="monitor sees staff")
+    await until(lambda: min(monitor.audio_loud) >= 10, what="monitor hears both")
+    assert registry.participants(CALL).keys() == {"customer", "staff", "monitor"}
+
+
+async def test_close_all_closes_every_connection(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client]
+) -> None:
+    customer = Client(http, "customer")
+    staff = Client(http, "staff")
+    clients += [customer, staff]
+    await customer.join()
+    await staff.join()
+    await until(connected(registry, "customer", "staff"))
+    pcs = [p.pc for p in registry.rooms[CALL].participants.values()]
+    tracks = [t for p in registry.rooms[CALL].participants.values() for t in p.outbound]
+
+    await registry.close_all()
+    assert [pc.connectionState for pc in pcs] == ["closed", "closed"]
+    assert all(t.readyState == "ended" for t in tracks)
+    assert registry.rooms == {} and registry.participants(CALL) == {}
+    late = Client(http, "customer")
+    clients.append(late)
+    response = await late.join()
+    assert response.status_code == 503 and response.json()["error"] == "shutting_down"
+
+
+async def test_failed_connection_is_dropped(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client]
+) -> None:
+    customer = Client(http, "customer")
+    clients.append(customer)
+    await customer.join()
+    await until(connected(registry, "customer"))
+    participant = registry.rooms[CALL].participants["customer"]
+    await participant.pc.close()  # as aiortc does after ICE consent expires, in effect
+    await until(lambda: CALL not in registry.rooms, what="room dropped")
+    assert participant.closed
+
+
+# --------------------------------------------------------------------------------------------
+# The HTTP contract
+
+
+async def post_offer(
+    http: httpx.AsyncClient,
+    body: bytes | str,
+    *,
+    token: str | None = "customer",
+    call: int = CALL,
+    content_type: str = "application/json",
+    params: dict[str, str] | None = None,
+) -> httpx.Response:
+    headers = {"Content-Type": content_type}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return await http.post(
+        f"/api/rtc/{call}/offer", content=body, headers=headers, params=params or {}
+    )
+
+
+GOOD_START = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ("{not json", 400, "invalid_json"),
+        ("[1, 2]", 400, "not_object"),
+        ('{"sdp": "v=0", "type": "offer", "x": 1}', 400, "unknown_field"),
+        ('{"type": "offer"}', 400, "missing_field"),
+        ('{"sdp": "v=0\\r\\nm=audio 9 RTP/AVP 0\\r\\n", "type": "answer"}', 400, "bad_type"),
+        ('{"sdp": 5, "type": "offer"}', 400, "sdp_not_string"),
+        ('{"sdp": "hello", "type": "offer"}', 400, "sdp_malformed"),
+        ('{"sdp": "v=0\\r\\ns=-\\r\\n", "type": "offer"}', 400, "no_media"),
+        # Passes validation, but aiortc cannot answer it.
+        (
+            '{"sdp": "v=0\\r\\nm=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\n", "type": "offer"}',
+            400,
+            "negotiation_failed",
+        ),
+    ],
+)
+async def test_malformed_offers_are_refused_with_a_code(
+    registry: MediaRegistry, http: httpx.AsyncClient, body: str, status: int, code: str
+) -> None:
+    response = await post_offer(http, body)
+    assert (response.status_code, response.json()["error"]) == (status, code)
+    assert response.json()["message"]
+    assert registry.rooms == {}
+
+
+async def test_too_large(http: httpx.AsyncClient) -> None:
+    sdp = GOOD_START + "m=audio 9 RTP/AVP 0\r\n" + "a=x:" + "y" * MAX_BODY_BYTES + "\r\n"
+
+    response = await post_offer(http, json.dumps({"sdp": sdp, "type": "offer"}))
+    assert (response.status_code, response.json()["error"]) == (413, "body_too_large")
+    # Under the body limit but over the SDP limit: same status, the SDP's own code.
+    sdp = GOOD_START + "m=audio 9 RTP/AVP 0\r\n" + "a=x:" + "y" * (MAX_SDP_BYTES - 50) + "\r\n"
+    response = await post_offer(http, json.dumps({"sdp": sdp, "type": "offer"}))
+    assert (response.status_code, response.json()["error"]) == (413, "sdp_too_large")
+
+
+@pytest.mark.parametrize(
+    ("token", "call", "status", "code"),
+    [
+        (None, CALL, 401, "unauthenticated"),
+        ("stranger", CALL, 403, "forbidden"),
+        ("intruder", CALL, 403, "role_not_allowed"),
+        ("customer", 404, 404, "not_found"),
+    ],
+)
+async def test_authorization_errors(
+    registry: MediaRegistry,
+    http: httpx.AsyncClient,
+    token: str | None,
+    call: int,
+    status: int,
+    code: str,
+) -> None:
+    body = '{"sdp": "v=0\\r\\nm=audio 9 RTP/AVP 0\\r\\n", "type": "offer"}'
+    response = await post_offer(http, body, token=token, call=call)
+    assert (response.status_code, response.json()["error"]) == (status, code)
+    leave = await http.post(
+        f"/api/rtc/{call}/leave",
+        json={},
+        headers={"Authorization": f"Bearer {token}"} if token else {},
+    )
+    if code != "role_not_allowed":
+        assert (leave.status_code, leave.json()["error"]) == (status, code)
+    assert registry.rooms == {}
+
+
+async def test_content_type_and_session_checks(http: httpx.AsyncClient) -> None:
+    body = '{"sdp": "v=0\\r\\nm=audio 9 RTP/AVP 0\\r\\n", "type": "offer"}'
+    response = await post_offer(http, body, content_type="text/plain")
+    assert (response.status_code, response.json()["error"]) == (415, "unsupported_media_type")
+    response = await post_offer(http, body, params={"session": "../x"})
+    assert (response.status_code, response.json()["error"]) == (400, "bad_session")
+    response = await http.get("/api/rtc/x/offer")
+    assert response.status_code == 404
+
+
+async def test_config_serves_the_configured_ice_servers() -> None:
+    servers: list[dict[str, object]] = [
+        {"urls": ["turn:127.0.0.1:3478"], "username": "u", "credential": "p"}
+    ]
+    reg = MediaRegistry(servers)
+    app = Starlette(routes=rtc_routes(reg, authorize))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://showroom.test"
+    ) as client:
+        response = await client.get("/api/rtc/config")
+    assert response.json() == {"iceServers": servers}
+    assert response.headers["cache-control"] == "no-store"
+    ice = reg._configuration().iceServers
+    assert ice is not None and [s.urls for s in ice] == [["turn:127.0.0.1:3478"]]
+    # The default configuration would be Google's STUN: an empty list must stay empty.
+    assert MediaRegistry([])._configuration().iceServers == []
+    with pytest.raises(ValueError):
+        MediaRegistry([{"username": "no urls"}])
+
+
+# --------------------------------------------------------------------------------------------
+# Pieces
+
+
+ANSWER = (
+    "v=0\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 97 98 99 100\r\n"
+    "a=rtpmap:97 VP8/90000\r\n"
+    "a=rtpmap:98 rtx/90000\r\n"
+    "a=fmtp:98 apt=97\r\n"
+    "a=rtpmap:99 H264/90000\r\n"
+    "a=fmtp:99 packetization-mode=1;profile-level-id=42001f\r\n"
+    "a=rtpmap:100 rtx/90000\r\n"
+    "a=fmtp:100 apt=99\r\n"
+)
+
+
+def test_min_bitrate_hint_goes_on_video_codecs_only() -> None:
+    out = add_video_min_bitrate(ANSWER, 1000)
+    assert "a=rtpmap:97 VP8/90000\r\na=fmtp:97 x-google-min-bitrate=1000\r\n" in out
+    assert (
+        "a=fmtp:99 packetization-mode=1;profile-level-id=42001f;x-google-min-bitrate=1000\r\n"
+        in out
+    )
+    assert "a=fmtp:98 apt=97\r\n" in out and "a=fmtp:100 apt=99\r\n" in out  # rtx untouched
+    assert out.count("x-google-min-bitrate") == 2  # none in the audio section
+    assert add_video_min_bitrate(out, 1000) == out  # idempotent
+    assert out.endswith("\r\n") and "\n\n" not in out
+
+
+async def test_forwarding_track_switches_sources_seamlessly() -> None:
+    from aiortc.contrib.media import MediaRelay
+
+    relay = MediaRelay()
+    track = ForwardingTrack("video", "customer", "test")
+    first = await track.recv()
+    assert isinstance(first, VideoFrame) and classify(first) == "black"
+    source = ColourTrack(COLOURS["customer"])
+    track.attach(source, relay)
+    frames = [await track.recv() for _ in range(3)]
+    assert [classify(f) for f in frames] == ["red"] * 3
+    source.stop()  # the sender left: back to black, on the same clock
+    after = await track.recv()
+    assert classify(after) == "black"
+    pts = [f.pts for f in (first, *frames, after)]
+    assert all(isinstance(p, int) for p in pts)
+    assert pts == sorted(pts, key=lambda p: p or 0) and len(set(pts)) == len(pts)
+    assert all(f.time_base == fractions.Fraction(1, 90_000) for f in frames)
+    track.stop()
+
+
+def test_copy_video_is_an_independent_frame() -> None:
+    frame = black_frame(64, 48)
+    frame.pts = 5
+    copy = copy_video(frame)
+    copy.pts = 99
+    assert copy is not frame and frame.pts == 5
+    assert np.array_equal(copy.to_ndarray(), frame.to_ndarray())
