@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from consult.consultations import post_message
 from consult.models import ChatMessage, Consultation, Order
-from consult.orders import create_order
+from consult.orders import create_order, request_payment
+from consult.payments import CardGateway, PaymentIntentResult
 from showroom.db import utcnow
+from showroom.i18n import format_price
 from showroom.identity import sign_link, verify_link
 
 PAY_LINK_KIND = "order"
@@ -23,12 +26,15 @@ def request_payment_in_call(
     consultation_id: int,
     staff_id: int,
     lines: list[tuple[int, int]],
+    language: str = "ja",
 ) -> tuple[Order, ChatMessage]:
     """Create the order and post its pay link into the call's chat (stored before it is shown)."""
     consultation = session.get(Consultation, consultation_id)
     if consultation is None:
         raise LookupError(f"consultation {consultation_id}")
-    order = create_order(session, consultation.store_id, lines, consultation_id=consultation_id)
+    order = create_order(
+        session, consultation.store_id, lines, consultation_id=consultation_id, language=language
+    )
     order.status = "awaiting_payment"
     token = sign_link(key, PAY_LINK_KIND, order.id, utcnow() + timedelta(hours=PAY_LINK_HOURS))
     message = post_message(
@@ -42,3 +48,46 @@ def order_for_link(session: Session, key: str, token: str) -> Order:
     if order is None:
         raise LookupError("order")
     return order
+
+
+def order_summary(session: Session, order: Order, lang: str) -> dict[str, Any]:
+    """What the pay page shows: lines, total, status (names as they were when ordered)."""
+    return {
+        "id": order.id,
+        "status": order.status,
+        "total": format_price(order.total, order.currency),
+        "lines": [
+            {
+                "name": line.name,
+                "quantity": line.quantity,
+                "amount": format_price(line.unit_price * line.quantity, order.currency),
+            }
+            for line in order.lines
+        ],
+    }
+
+
+def order_status(session: Session, order_id: int) -> str:
+    order = session.get(Order, order_id)
+    return order.status if order else ""
+
+
+def start_card_payment(gateway: CardGateway, order: Order) -> str:
+    """The client secret the pay page's card form confirms the card against."""
+    setup = gateway.start_card_setup(
+        order_id=order.id, idempotency_key=f"order-{order.id}-card-setup-{len(order.payments)}"
+    )
+    return setup.client_secret
+
+
+def charge_card(
+    session: Session, gateway: CardGateway, order_id: int, setup_ref: str
+) -> PaymentIntentResult:
+    """Charge the confirmed card. The order is paid later, when the signed webhook says so."""
+    intent = request_payment(session, order_id, gateway)
+    return gateway.charge_saved_card(
+        intent.provider_ref,
+        setup_ref,
+        order_id=order_id,
+        idempotency_key=f"{intent.provider_ref}-{setup_ref}",
+    )

@@ -5,11 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from showroom import routes
 from showroom.session_state import SessionState
 
 T = SessionState.t
+
+
+def has_items(list_var: Any) -> Any:
+    """A list state var is not empty (typed Any: mypy sees state vars as plain lists)."""
+    return list_var.length() > 0
+
+
+def has_key(dict_var: Any, key: str) -> Any:
+    return dict_var.contains(key)
 
 
 def language_switch(on_switch: Any = None) -> rx.Component:
@@ -83,7 +93,7 @@ def forbidden_or(content: rx.Component) -> rx.Component:
 
 class LogoutState(rx.State):
     @rx.event
-    async def log_out(self) -> rx.event.EventSpec:
+    async def log_out(self) -> EventSpec:
         from showroom.db import session_scope
         from showroom.identity import log_out
 

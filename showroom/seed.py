@@ -244,6 +244,8 @@ def _seed_scenes(session: Session, store: Store, products: dict[str, Product]) -
     for spec in DEMO_SCENES:
         scene = scenes[spec.slug]
         for placement in spec.placements:
+            if placement.sku is None:  # decor, not for sale: no hotspot
+                continue
             yaw, pitch = direction_of(spec, placement)
             session.add(
                 Hotspot(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from showroom import routes
 from showroom.db import session_scope
@@ -38,7 +39,7 @@ class SessionState(rx.State):
         with session_scope() as session:
             return identify(session, self.session_token)
 
-    def authorise(self, required_role: str) -> rx.event.EventSpec | None:
+    def authorise(self, required_role: str) -> EventSpec | None:
         """Fill in who is logged in; redirect to login if nobody, mark forbidden if wrong role."""
         who = self.current_staff()
         self.forbidden = False

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import reflex as rx
-from consult.components.call_video import call_video
+from reflex_base.event import EventSpec
 
+from consult.components.call_video import call_video
 from consult.consultations import consultation_for_link
 from showroom import routes
 from showroom.db import session_scope
@@ -21,7 +22,7 @@ class CallState(rx.State):
     ended: bool = False
 
     @rx.event
-    async def load(self) -> rx.event.EventSpec | None:
+    async def load(self) -> EventSpec | None:
         self.token = str(self.router.page.params.get("call_token", ""))
         try:
             with session_scope() as session:

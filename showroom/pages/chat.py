@@ -96,7 +96,7 @@ class ChatState(rx.State):
                     self._watching = 0
 
 
-def message_bubble(message: rx.Var[dict[str, Any]]) -> rx.Component:
+def message_bubble(message: Any) -> rx.Component:
     mine = message["sender"] == ChatState.sender
     body = message["body"].to(str)
     return rx.cond(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from showroom import routes
 from showroom.db import session_scope
-from showroom.layout import T, page
+from showroom.layout import T, has_items, page
 from showroom.session_state import SessionState
 from showroom.tours import list_stores
 
@@ -21,7 +23,7 @@ class IndexState(rx.State):
             self.stores = list_stores(session, lang)
 
 
-def store_card(store: rx.Var[dict[str, str]]) -> rx.Component:
+def store_card(store: Any) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(store["name"], size="5"),
@@ -43,7 +45,7 @@ def index() -> rx.Component:
             rx.heading(T["index.title"], size="8"),
             rx.text(T["app.tagline"], size="4", color_scheme="gray"),
             rx.cond(
-                IndexState.stores.length() > 0,
+                has_items(IndexState.stores),
                 rx.flex(rx.foreach(IndexState.stores, store_card), wrap="wrap", spacing="4"),
                 rx.text(T["index.no_stores"]),
             ),

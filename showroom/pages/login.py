@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from showroom import routes
 from showroom.db import session_scope
@@ -16,7 +17,7 @@ class LoginState(rx.State):
     error_key: str = ""
 
     @rx.event
-    async def submit(self, form: dict[str, str]) -> rx.event.EventSpec | None:
+    async def submit(self, form: dict[str, str]) -> EventSpec | None:
         email, password = form.get("email", "").strip(), form.get("password", "")
         if not email or not password:
             self.error_key = "auth.missing_fields"

@@ -9,6 +9,7 @@ import asyncio
 from typing import Any
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from consult.checkout import (
     charge_card,
@@ -47,7 +48,7 @@ class PayState(rx.State):
     waiting: bool = False
 
     @rx.event
-    async def load(self) -> rx.event.EventSpec | None:
+    async def load(self) -> EventSpec | None:
         token = str(self.router.page.params.get("pay_token", ""))
         lang = (await self.get_state(SessionState)).lang
         self.failure, self.waiting = "", False
@@ -75,7 +76,7 @@ class PayState(rx.State):
         return None
 
     @rx.event
-    def card_result(self, result: dict[str, str]) -> rx.event.EventSpec | None:
+    def card_result(self, result: dict[str, str]) -> EventSpec | None:
         if result.get("status") != "succeeded" or not result.get("setup_intent"):
             self.failure = result.get("message") or "—"
             return None
@@ -109,7 +110,7 @@ class PayState(rx.State):
             self.waiting = False
 
 
-def line_row(line: rx.Var[dict[str, Any]]) -> rx.Component:
+def line_row(line: Any) -> rx.Component:
     return rx.table.row(
         rx.table.cell(line["name"].to(str)),
         rx.table.cell("× " + line["quantity"].to(str)),

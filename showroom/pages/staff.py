@@ -6,14 +6,15 @@ import asyncio
 from typing import Any
 
 import reflex as rx
-from consult.components.call_video import call_video
+from reflex_base.event import EventSpec
 from sqlalchemy import select
 
 from consult.checkout import request_payment_in_call
+from consult.components.call_video import call_video
 from consult.consultations import chat_topic, customer_link, join_as_staff, message_dict, queue
 from showroom import routes
 from showroom.db import session_scope
-from showroom.layout import T, forbidden_or, page
+from showroom.layout import T, forbidden_or, has_items, page
 from showroom.models import Product
 from showroom.pages.chat import ChatState, chat_panel
 from showroom.pubsub import get_broker
@@ -41,7 +42,7 @@ class StaffState(rx.State):
             ]
 
     @rx.event
-    async def load(self) -> rx.event.EventSpec | None:
+    async def load(self) -> EventSpec | None:
         session_state = await self.get_state(SessionState)
         redirect = session_state.authorise("staff")
         if redirect is not None or session_state.forbidden:
@@ -74,7 +75,7 @@ class StaffState(rx.State):
                 self._polling = False
 
 
-def call_row(call: rx.Var[dict[str, Any]]) -> rx.Component:
+def call_row(call: Any) -> rx.Component:
     return rx.table.row(
         rx.table.cell("#" + call["id"].to(str)),
         rx.table.cell(call["since"].to(str)),
@@ -99,7 +100,7 @@ def staff_page() -> rx.Component:
                 rx.text(T["staff.hello"], " ", SessionState.staff_name, color_scheme="gray"),
                 rx.heading(T["staff.queue"], size="4"),
                 rx.cond(
-                    StaffState.calls.length() > 0,
+                    has_items(StaffState.calls),
                     rx.table.root(
                         rx.table.body(rx.foreach(StaffState.calls, call_row)), width="100%"
                     ),
@@ -121,7 +122,7 @@ class StaffCallState(rx.State):
     payment_sent: bool = False
 
     @rx.event
-    async def load(self) -> rx.event.EventSpec | None:
+    async def load(self) -> EventSpec | None:
         session_state = await self.get_state(SessionState)
         redirect = session_state.authorise("staff")
         if redirect is not None or session_state.forbidden:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from consult.monitoring import board
 from showroom import routes
 from showroom.db import session_scope
-from showroom.layout import T, forbidden_or, page
+from showroom.layout import T, forbidden_or, has_items, page
 from showroom.session_state import SessionState
 
 
@@ -20,7 +21,7 @@ class SupervisorState(rx.State):
     revenue: str = ""
 
     @rx.event
-    async def load(self) -> rx.event.EventSpec | None:
+    async def load(self) -> EventSpec | None:
         session_state = await self.get_state(SessionState)
         redirect = session_state.authorise("supervisor")
         if redirect is not None or session_state.forbidden:
@@ -35,7 +36,7 @@ class SupervisorState(rx.State):
         return None
 
 
-def staff_row(member: rx.Var[dict[str, Any]]) -> rx.Component:
+def staff_row(member: Any) -> rx.Component:
     return rx.table.row(
         rx.table.cell(member["name"].to(str)),
         rx.table.cell(
@@ -47,7 +48,7 @@ def staff_row(member: rx.Var[dict[str, Any]]) -> rx.Component:
     )
 
 
-def call_row(call: rx.Var[dict[str, Any]]) -> rx.Component:
+def call_row(call: Any) -> rx.Component:
     return rx.table.row(
         rx.table.cell("#" + call["id"].to(str)),
         rx.table.cell(
@@ -57,7 +58,7 @@ def call_row(call: rx.Var[dict[str, Any]]) -> rx.Component:
     )
 
 
-def stat(label_key: str, value: rx.Var[Any]) -> rx.Component:
+def stat(label_key: str, value: Any) -> rx.Component:
     return rx.card(
         rx.vstack(rx.text(T[label_key], color_scheme="gray"), rx.heading(value, size="7")),
         min_width="200px",
@@ -82,7 +83,7 @@ def supervisor_page() -> rx.Component:
                 ),
                 rx.heading(T["supervisor.calls"], size="4"),
                 rx.cond(
-                    SupervisorState.calls.length() > 0,
+                    has_items(SupervisorState.calls),
                     rx.table.root(
                         rx.table.body(rx.foreach(SupervisorState.calls, call_row)), width="100%"
                     ),

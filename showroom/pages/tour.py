@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from consult.consultations import customer_link, start_walk_in
 from showroom import routes
 from showroom.components.panorama_viewer import panorama_viewer
 from showroom.db import session_scope
-from showroom.layout import T, page
+from showroom.layout import T, has_key, page
 from showroom.session_state import SessionState
 from showroom.settings import get_settings
 from showroom.tours import NotFound, product_detail, scene_view
@@ -60,7 +61,7 @@ class TourState(rx.State):
         self.product = {}
 
     @rx.event
-    async def open_marker(self, marker_id: str) -> rx.event.EventSpec | None:
+    async def open_marker(self, marker_id: str) -> EventSpec | None:
         marker = next((m for m in self.markers if m["id"] == marker_id), None)
         if marker is None:
             return None
@@ -76,7 +77,7 @@ class TourState(rx.State):
         self.product = {}
 
     @rx.event
-    def call_now(self) -> rx.event.EventSpec:
+    def call_now(self) -> EventSpec:
         with session_scope() as session:
             consultation = start_walk_in(session, self.store_id)
             link = customer_link(get_settings().secret_key, consultation)
@@ -98,7 +99,7 @@ def stock_badge(badge: rx.Var[str]) -> rx.Component:
 def product_panel() -> rx.Component:
     product = TourState.product
     return rx.cond(
-        product.contains("id"),
+        has_key(product, "id"),
         rx.card(
             rx.vstack(
                 rx.hstack(
@@ -180,7 +181,7 @@ def tour() -> rx.Component:
                 rx.heading(TourState.store_name + " · " + TourState.scene_name, size="6"),
                 rx.box(
                     rx.cond(
-                        TourState.panorama.contains("levels"),
+                        has_key(TourState.panorama, "levels"),
                         panorama_viewer(
                             panorama=TourState.panorama,
                             base_url=TourState.base_url,
