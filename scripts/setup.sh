@@ -36,11 +36,12 @@ if [ ! -x .tools/node_modules/.bin/bun ] || [ "$(.tools/node_modules/.bin/bun --
   npm install --silent --no-audit --no-fund --prefix .tools "bun@$BUN_VERSION"
 fi
 
-if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null; then
-  log "installing Debian Chromium for the browser tests"
+# Chromium for the browser tests, and a CJK font so Japanese pages render (and screenshot) right.
+if [ "${1:-}" = "--browser" ] && { ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; }; then
+  log "installing Debian Chromium and a Japanese font for the browser tests"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   for attempt in 1 2 3 4 5; do
-    if $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null; then
+    if $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; then
       break
     fi
     log "apt-get failed (attempt $attempt), retrying in 10 s (another process may hold the dpkg lock)"

@@ -24,8 +24,6 @@ async def close_media() -> AsyncIterator[None]:
 
 app = rx.App(
     api_transformer=build_api(media),
-    theme=rx.theme(accent_color="teal", gray_color="sand", radius="large"),
-    stylesheets=[],
 )
 app.register_lifespan_task(close_media)
 
