@@ -14,6 +14,8 @@ from consult.payments import CardGateway, PaymentIntentResult
 from showroom.db import utcnow
 from showroom.i18n import format_price
 from showroom.identity import sign_link, verify_link
+from showroom.models import Product
+from showroom.tours import localised
 
 PAY_LINK_KIND = "order"
 PAY_LINK_HOURS = 24
@@ -58,13 +60,19 @@ def order_summary(session: Session, order: Order, lang: str) -> dict[str, Any]:
         "total": format_price(order.total, order.currency),
         "lines": [
             {
-                "name": line.name,
+                "name": _line_name(session, line.product_id, line.name, lang),
                 "quantity": line.quantity,
                 "amount": format_price(line.unit_price * line.quantity, order.currency),
             }
             for line in order.lines
         ],
     }
+
+
+def _line_name(session: Session, product_id: int | None, snapshot: str, lang: str) -> str:
+    """The product's name in the reader's language; the name as ordered if it is gone."""
+    product = session.get(Product, product_id) if product_id else None
+    return localised(product, "name", lang) if product else snapshot
 
 
 def order_status(session: Session, order_id: int) -> str:

@@ -9,7 +9,7 @@ import reflex as rx
 
 from consult.media import MediaRegistry
 from showroom.api import build_api
-from showroom.pages import call, index, login, staff, supervisor, tour
+from showroom.pages import call, index, login, pay, staff, supervisor, tour
 from showroom.settings import get_settings
 
 # The one registry of live peer connections in this process, closed on shutdown.
@@ -43,3 +43,4 @@ app.add_page(
     title="Supervisor",
     on_load=supervisor.SupervisorState.load,
 )
+app.add_page(pay.pay_page, route=pay.ROUTE, title="Payment", on_load=pay.PayState.load)
