@@ -87,6 +87,11 @@ def end(session: Session, consultation_id: int) -> None:
         consultation.ended_at = utcnow()
 
 
+def is_ended(session: Session, consultation_id: int) -> bool:
+    consultation = session.get(Consultation, consultation_id)
+    return consultation is None or consultation.status == "ended"
+
+
 def queue(session: Session, store_id: int) -> list[Consultation]:
     """Calls in a store that are waiting or live, oldest first."""
     return list(

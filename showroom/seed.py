@@ -312,6 +312,7 @@ def seed(*, width: int = 4096) -> bool:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from showroom.migrate import upgrade
 
     upgrade()

@@ -11,12 +11,13 @@ from typing import Any
 
 import reflex as rx
 
-from consult.consultations import ChatError, chat_topic, history, post_message
+from consult.consultations import ChatError, chat_topic, history, is_ended, post_message
 from showroom.db import session_scope
 from showroom.layout import T
 from showroom.pubsub import get_broker
 
 WATCH_CHECK_S = 15.0
+WATCH_MAX_S = 8 * 3600  # a page left open (or abandoned) stops listening after a working day
 
 
 class ChatState(rx.State):
@@ -80,11 +81,16 @@ class ChatState(rx.State):
                     past = history(session, consultation_id)
                 async with self:
                     self._append(past)
-                while True:
+                loop = asyncio.get_running_loop()
+                deadline = loop.time() + WATCH_MAX_S
+                while loop.time() < deadline:
                     try:
                         item = await asyncio.wait_for(queue.get(), WATCH_CHECK_S)
                     except TimeoutError:
                         item = None
+                        with session_scope() as session:
+                            if is_ended(session, consultation_id):
+                                return
                     async with self:
                         if self.consultation_id != consultation_id:
                             return

@@ -64,7 +64,10 @@ class StaffState(rx.State):
                 await asyncio.sleep(QUEUE_REFRESH_S)
                 async with self:
                     session_state = await self.get_state(SessionState)
-                    if self.router.url.path != routes.STAFF or not session_state.staff_id:
+                    if (
+                        self.router.url.path.rstrip("/") != routes.STAFF
+                        or not session_state.staff_id
+                    ):
                         return
                     who = session_state.current_staff()
                     if who is None:
