@@ -26,6 +26,13 @@ from showroom.schema import metadata  # noqa: E402
 
 pytest_plugins = ["tests.fixtures.servers"]
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end tests last: sync Playwright keeps an event loop running until the session
+    ends, which async tests after it cannot share."""
+    items.sort(key=lambda item: "tests/e2e/" in item.nodeid)
+
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 

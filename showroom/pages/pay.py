@@ -19,6 +19,7 @@ from consult.checkout import (
     start_card_payment,
 )
 from consult.components.card_payment import card_payment
+from consult.models import Order
 from consult.payments import PaymentError, StripeGateway
 from showroom import routes
 from showroom.db import session_scope
@@ -35,6 +36,20 @@ def stripe_js_url() -> str:
     return f"{base}/js.stripe.com/v3/" if base else "https://js.stripe.com/v3/"
 
 
+def _card_form_secret(order_id: int) -> str:
+    """Runs in a worker thread: the provider round trip must not hold up the event loop."""
+    with session_scope() as session:
+        order = session.get(Order, order_id)
+        if order is None:
+            raise LookupError(order_id)
+        return start_card_payment(StripeGateway.from_settings(), order)
+
+
+def _charge(order_id: int, setup_ref: str) -> None:
+    with session_scope() as session:
+        charge_card(session, StripeGateway.from_settings(), order_id, setup_ref)
+
+
 class PayState(rx.State):
     order_id: int = 0
     error_key: str = ""
@@ -46,12 +61,13 @@ class PayState(rx.State):
     publishable_key: str = ""
     stripe_js: str = ""
     waiting: bool = False
+    _setup_ref: str = ""
 
     @rx.event
     async def load(self) -> EventSpec | None:
         token = str(self.router.page.params.get("pay_token", ""))
         lang = (await self.get_state(SessionState)).lang
-        self.failure, self.waiting = "", False
+        self.failure, self.waiting, self.client_secret = "", False, ""
         self.publishable_key, self.stripe_js = (
             get_settings().stripe_publishable_key,
             stripe_js_url(),
@@ -60,45 +76,53 @@ class PayState(rx.State):
             with session_scope() as session:
                 order = order_for_link(session, get_settings().secret_key, token)
                 summary = order_summary(session, order, lang)
-                if order.status == "awaiting_payment":
-                    self.client_secret = start_card_payment(StripeGateway.from_settings(), order)
         except LinkError as error:
             self.order_id, self.error_key = 0, error.key
             return None
         except LookupError:
             self.order_id, self.error_key = 0, "link.invalid"
             return None
-        except PaymentError as error:
-            self.failure = error.message
         self.error_key = ""
         self.order_id, self.status = summary["id"], summary["status"]
         self.lines, self.total = summary["lines"], summary["total"]
-        return None
+        return PayState.prepare_card if self.status == "awaiting_payment" else None
+
+    @rx.event(background=True)
+    async def prepare_card(self) -> None:
+        async with self:
+            order_id = self.order_id
+        try:
+            secret = await rx.run_in_thread(lambda: _card_form_secret(order_id))
+        except PaymentError as error:
+            async with self:
+                self.failure = error.message
+            return
+        async with self:
+            if self.order_id == order_id:
+                self.client_secret = secret
 
     @rx.event
     def card_result(self, result: dict[str, str]) -> EventSpec | None:
         if result.get("status") != "succeeded" or not result.get("setup_intent"):
             self.failure = result.get("message") or "—"
             return None
-        try:
-            with session_scope() as session:
-                charge_card(
-                    session, StripeGateway.from_settings(), self.order_id, result["setup_intent"]
-                )
-        except PaymentError as error:
-            self.failure = error.message
-            return None
-        self.failure, self.waiting = "", True
-        return PayState.await_paid
+        self.failure, self.waiting, self._setup_ref = "", True, result["setup_intent"]
+        return PayState.charge
 
     @rx.event(background=True)
-    async def await_paid(self) -> None:
-        """Polls the order until the webhook has marked it paid (or we give up waiting)."""
+    async def charge(self) -> None:
+        """Charge the confirmed card, then wait until the webhook has marked the order paid."""
+        async with self:
+            order_id, setup_ref = self.order_id, self._setup_ref
+        try:
+            await rx.run_in_thread(lambda: _charge(order_id, setup_ref))
+        except PaymentError as error:
+            async with self:
+                self.failure, self.waiting = error.message, False
+            return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + PAID_WAIT_S
         while loop.time() < deadline:
-            async with self:
-                order_id = self.order_id
             with session_scope() as session:
                 status = order_status(session, order_id)
             if status == "paid":

@@ -86,8 +86,8 @@ def test_walk_in_call_with_video_chat_and_payment(
     with customer.context.expect_page() as new_tab:
         pay_button.click()
     pay = new_tab.value
-    expect(pay.locator("#pay-total")).to_have_text("¥248,000")
-    pay.locator("form.card-payment[data-ready='true']").wait_for()
+    expect(pay.locator("#pay-total")).to_have_text("¥248,000", timeout=15_000)
+    pay.locator("form.card-payment[data-ready='true']").wait_for(timeout=30_000)
     card = pay.locator("#card-element input")
     for field, value in zip(
         ["number", "exp_month", "exp_year", "cvc"],
