@@ -122,6 +122,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Payment sent; waiting for confirmation…",
         "送信しました。確認を待っています…",
     ),
+    "call.unmute": ("Turn on sound", "音声をオンにする"),
+    "call.could_not_join": ("Could not join the call", "通話に参加できませんでした"),
+    # Photo Sphere Viewer's own texts (navbar tooltips, hints), by its `lang` keys.
+    "psv.zoom": ("Zoom", "ズーム"),
+    "psv.zoomOut": ("Zoom out", "縮小"),
+    "psv.zoomIn": ("Zoom in", "拡大"),
+    "psv.moveUp": ("Look up", "上を見る"),
+    "psv.moveDown": ("Look down", "下を見る"),
+    "psv.moveLeft": ("Look left", "左を見る"),
+    "psv.moveRight": ("Look right", "右を見る"),
+    "psv.description": ("Description", "説明"),
+    "psv.download": ("Download", "ダウンロード"),
+    "psv.fullscreen": ("Full screen", "全画面表示"),
+    "psv.loading": ("Loading…", "読み込み中…"),
+    "psv.menu": ("Menu", "メニュー"),
+    "psv.close": ("Close", "閉じる"),
+    "psv.twoFingers": ("Use two fingers to look around", "2本の指で見回してください"),
+    "psv.ctrlZoom": ("Use Ctrl + scroll to zoom", "Ctrl＋スクロールで拡大・縮小"),
+    "psv.loadError": ("This view could not be loaded.", "この画像を読み込めませんでした。"),
+    "psv.webglError": (
+        "Your browser cannot show 3D views (WebGL is off).",
+        "お使いのブラウザでは3D表示ができません（WebGLが無効です）。",
+    ),
     "error.generic": (
         "Something went wrong. Please try again.",
         "エラーが発生しました。もう一度お試しください。",
@@ -147,6 +170,11 @@ def catalogue(lang: str) -> dict[str, str]:
     """All strings of one language, as the page state carries them."""
     index = 1 if lang == "ja" else 0
     return {key: pair[index] for key, pair in MESSAGES.items()}
+
+
+def viewer_texts(lang: str) -> dict[str, str]:
+    """Photo Sphere Viewer's `lang` option in one language."""
+    return {key[4:]: text for key, text in catalogue(lang).items() if key.startswith("psv.")}
 
 
 def format_price(amount: int, currency: str) -> str:

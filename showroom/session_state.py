@@ -7,7 +7,7 @@ from reflex_base.event import EventSpec
 
 from showroom import routes
 from showroom.db import session_scope
-from showroom.i18n import LANGUAGES, catalogue, normalise_language
+from showroom.i18n import LANGUAGES, catalogue, normalise_language, viewer_texts
 from showroom.identity import StaffIdentity, identify
 
 SESSION_COOKIE = "showroom_session"
@@ -30,6 +30,10 @@ class SessionState(rx.State):
     @rx.var
     def t(self) -> dict[str, str]:
         return catalogue(self.lang)
+
+    @rx.var
+    def viewer_texts(self) -> dict[str, str]:
+        return viewer_texts(self.lang)
 
     @rx.event
     def switch_language(self) -> None:

@@ -56,7 +56,10 @@ def call_page() -> rx.Component:
                             call_video(
                                 consultation_id=CallState.consultation_id,
                                 token=CallState.token,
-                                role="customer",
+                                role=T["call.staff"],
+                                unmute_label=T["call.unmute"],
+                                connecting_label=T["call.connecting"],
+                                failed_label=T["call.could_not_join"],
                             ),
                         ),
                         width="100%",

@@ -187,7 +187,10 @@ def staff_call_page() -> rx.Component:
                             call_video(
                                 consultation_id=StaffCallState.consultation_id,
                                 token="",
-                                role="staff",
+                                role=T["call.customer"],
+                                unmute_label=T["call.unmute"],
+                                connecting_label=T["call.connecting"],
+                                failed_label=T["call.could_not_join"],
                             ),
                         ),
                         rx.form(

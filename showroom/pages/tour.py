@@ -188,6 +188,7 @@ def tour() -> rx.Component:
                             markers=TourState.markers,
                             default_yaw=TourState.initial_yaw,
                             default_pitch=TourState.initial_pitch,
+                            lang=SessionState.viewer_texts,
                             on_marker_click=TourState.open_marker,
                         ),
                         rx.center(rx.text(T["tour.loading"]), height="100%"),
