@@ -174,6 +174,9 @@ STAFF = [
     ),
 ]
 
+# Open each scene looking slightly down: the furniture, not the ceiling, fills the view.
+INITIAL_PITCH = -0.15
+
 SCENE_NAMES = {
     "entrance": ("Entrance", "エントランス"),
     "living": ("Living room", "リビング"),
@@ -225,7 +228,7 @@ def _seed_staff(session: Session, store: Store) -> None:
 
 def _seed_scenes(session: Session, store: Store, products: dict[str, Product]) -> None:
     from showroom.panorama.demo_layout import DEMO_SCENES
-    from showroom.panorama.render import direction_of, direction_of_doorway
+    from showroom.panorama.render import direction_of_doorway, product_hotspots
 
     scenes = {}
     for order, spec in enumerate(DEMO_SCENES):
@@ -237,20 +240,17 @@ def _seed_scenes(session: Session, store: Store, products: dict[str, Product]) -
             name_ja=name_ja,
             sort_order=order,
             panorama_dir=f"{store.slug}/{spec.slug}",
+            initial_pitch=INITIAL_PITCH,
         )
         session.add(scene)
         scenes[spec.slug] = scene
     session.flush()
     for spec in DEMO_SCENES:
         scene = scenes[spec.slug]
-        for placement in spec.placements:
-            if placement.sku is None:  # decor, not for sale: no hotspot
-                continue
-            yaw, pitch = direction_of(spec, placement)
+        # One hotspot per product (four chairs are one product), never on decor.
+        for sku, (yaw, pitch) in product_hotspots(spec).items():
             session.add(
-                Hotspot(
-                    scene_id=scene.id, yaw=yaw, pitch=pitch, product_id=products[placement.sku].id
-                )
+                Hotspot(scene_id=scene.id, yaw=yaw, pitch=pitch, product_id=products[sku].id)
             )
         for doorway in spec.doorways:
             yaw, pitch = direction_of_doorway(spec, doorway)

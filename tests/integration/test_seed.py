@@ -33,7 +33,8 @@ def test_seed_creates_a_store_a_person_can_walk_through(seeded: Engine) -> None:
         assert roles.count("staff") == 3 and roles.count("supervisor") == 1
         hotspots = session.scalars(select(Hotspot)).all()
         # Every product stands in exactly one scene, and every scene links onwards.
-        assert len({h.product_id for h in hotspots if h.product_id}) == 13
+        product_hotspots = [h.product_id for h in hotspots if h.product_id]
+        assert len(product_hotspots) == len(set(product_hotspots)) == 13
         for scene in scenes:
             assert any(h.target_scene_id for h in hotspots if h.scene_id == scene.id)
             tiles = get_settings().media_dir / str(scene.panorama_dir)
