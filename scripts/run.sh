@@ -28,6 +28,7 @@ cat <<INFO
   Staff:       aiko@showroom.example / showroom-demo   (also ken@, mia@)
   Supervisor:  yuki@showroom.example / showroom-demo
   Payments:    ${STRIPE_API_BASE:-Stripe (real keys)}; mail: ${SMTP_HOST:-printed to this log}
+  POS/ERP API: PUT /api/catalogue/... with the key in data/api_key (or SHOWROOM_API_KEYS)
 
 INFO
 reflex run --env prod --single-port --backend-port "$PORT" --loglevel warning &

@@ -18,6 +18,7 @@ from consult.monitoring import board
 from consult.rtc_api import NotAuthenticated, rtc_routes
 from consult.webhooks import webhook_routes
 from showroom import routes
+from showroom.catalogue_api import catalogue_routes
 from showroom.db import session_scope
 from showroom.i18n import normalise_language, t
 from showroom.identity import LinkError, StaffIdentity, identify
@@ -92,6 +93,7 @@ def build_api(registry: MediaRegistry) -> Starlette:
             Route(f"{routes.API}/supervisor/board", supervisor_board),
             *rtc_routes(registry, authorize_call),
             *webhook_routes(),
+            *catalogue_routes(),
             Mount(f"{routes.MEDIA}/panoramas", StaticFiles(directory=settings.media_dir)),
         ]
     )

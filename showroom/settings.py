@@ -32,12 +32,24 @@ def _secret_key(data_dir: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _api_keys(data_dir: Path) -> tuple[str, ...]:
+    """Keys for the POS/ERP API: from the environment, else one generated into the data dir."""
+    if keys := os.environ.get("SHOWROOM_API_KEYS"):
+        return tuple(k.strip() for k in keys.split(",") if k.strip())
+    key_file = data_dir / "api_key"
+    if not key_file.exists():
+        key_file.write_text("sk_showroom_" + secrets.token_urlsafe(24))
+        key_file.chmod(0o600)
+    return (key_file.read_text().strip(),)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     data_dir: Path
     media_dir: Path
     secret_key: str = field(repr=False)
+    api_keys: tuple[str, ...] = field(repr=False)
     public_url: str
     ice_servers: list[dict[str, object]]
     stripe_secret_key: str = field(repr=False)
@@ -63,6 +75,7 @@ def get_settings() -> Settings:
         data_dir=data_dir,
         media_dir=Path(os.environ.get("SHOWROOM_MEDIA_DIR", ROOT / "assets" / "panoramas")),
         secret_key=_secret_key(data_dir),
+        api_keys=_api_keys(data_dir),
         public_url=os.environ.get("SHOWROOM_PUBLIC_URL", "http://localhost:3000").rstrip("/"),
         ice_servers=json.loads(os.environ.get("SHOWROOM_ICE_SERVERS", "[]")),
         stripe_secret_key=stripe_key or "sk_test_localstripe",

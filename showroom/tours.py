@@ -117,6 +117,11 @@ def scene_markers(session: Session, scene: Scene, lang: str) -> list[dict[str, A
     return markers
 
 
+def markers_of_scene(session: Session, scene_id: int, lang: str) -> list[dict[str, Any]]:
+    scene = session.get(Scene, scene_id)
+    return scene_markers(session, scene, lang) if scene is not None else []
+
+
 def scene_view(
     session: Session, store_slug: str, scene_slug: str, lang: str, media_url: str
 ) -> SceneView:

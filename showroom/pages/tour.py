@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import reflex as rx
@@ -9,12 +10,14 @@ from reflex_base.event import EventSpec
 
 from consult.consultations import customer_link, start_walk_in
 from showroom import routes
+from showroom.catalogue import TOPIC as CATALOGUE
 from showroom.components.panorama_viewer import panorama_viewer
 from showroom.db import session_scope
 from showroom.layout import T, has_key, page
+from showroom.pubsub import get_broker
 from showroom.session_state import SessionState
 from showroom.settings import get_settings
-from showroom.tours import NotFound, product_detail, scene_view
+from showroom.tours import NotFound, markers_of_scene, product_detail, scene_view
 
 
 class TourState(rx.State):
@@ -31,9 +34,11 @@ class TourState(rx.State):
     markers: list[dict[str, Any]] = []
     scenes: list[dict[str, str]] = []
     product: dict[str, Any] = {}
+    _scene_id: int = 0
+    _watching: bool = False
 
     @rx.event
-    async def load(self) -> None:
+    async def load(self) -> EventSpec | None:
         params = self.router.page.params
         lang = (await self.get_state(SessionState)).lang
         try:
@@ -47,8 +52,8 @@ class TourState(rx.State):
                 )
         except NotFound:
             self.not_found = True
-            return
-        self.not_found = False
+            return None
+        self.not_found, self._scene_id = False, view.scene_id
         self.store_id, self.store_slug, self.store_name = (
             view.store_id,
             view.store_slug,
@@ -59,6 +64,46 @@ class TourState(rx.State):
         self.initial_yaw, self.initial_pitch = view.initial_yaw, view.initial_pitch
         self.markers, self.scenes = view.markers, view.scenes
         self.product = {}
+        return TourState.watch_catalogue
+
+    @rx.event(background=True)
+    async def watch_catalogue(self) -> None:
+        """Shows stock and price changes made anywhere while this tour is open, without reload."""
+        async with self:
+            if self._watching:
+                return
+            self._watching = True
+        try:
+            async with get_broker().subscribe(CATALOGUE) as changes:
+                while await self._still_touring():
+                    try:
+                        change = await asyncio.wait_for(changes.get(), WATCH_CHECK_S)
+                    except TimeoutError:
+                        continue
+                    await self._apply_change(change)
+        finally:
+            async with self:
+                self._watching = False
+
+    async def _still_touring(self) -> bool:
+        async with self:
+            return self.router.url.path.startswith("/tour/") and not self.not_found
+
+    async def _apply_change(self, change: dict[str, Any]) -> None:
+        async with self:
+            if change.get("store_id") not in (None, self.store_id):
+                return
+            scene_id, store_id = self._scene_id, self.store_id
+            product_id = int(self.product.get("id", 0))
+            lang = (await self.get_state(SessionState)).lang
+        with session_scope() as session:  # read outside the state lock
+            markers = markers_of_scene(session, scene_id, lang)
+            product = product_detail(session, product_id, store_id, lang) if product_id else {}
+        async with self:
+            if self._scene_id == scene_id:
+                self.markers = markers
+                if product_id and int(self.product.get("id", 0)) == product_id:
+                    self.product = product
 
     @rx.event
     async def open_marker(self, marker_id: str) -> EventSpec | None:
@@ -84,7 +129,7 @@ class TourState(rx.State):
         return rx.redirect(routes.call(link.token))
 
 
-BADGE_COLOURS = {"in": "green", "few": "amber", "out": "red"}
+WATCH_CHECK_S = 10.0
 
 
 def stock_badge(badge: rx.Var[str]) -> rx.Component:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, RunningApp
@@ -70,3 +71,26 @@ def test_japanese_browser_sees_japanese_and_can_switch(app: RunningApp, browser_
 def test_unknown_scene_says_so(app: RunningApp, page: Page) -> None:
     page.goto(f"{app.url}/tour/aoyama/attic")
     expect(page.get_by_role("alert")).to_have_text("This store or scene does not exist.")
+
+
+def test_changes_over_the_pos_api_show_in_an_open_tour_without_reload(
+    app: RunningApp, page: Page
+) -> None:
+    page.goto(f"{app.url}/tour/aoyama/living")
+    wait_for_viewer(page)
+    page.get_by_text("Brass table lamp · ¥18,500").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("In stock")).to_be_visible()
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+
+    api = httpx.Client(
+        base_url=f"{app.url}/api/catalogue",
+        headers={"authorization": f"Bearer {(app.data_dir / 'api_key').read_text().strip()}"},
+    )
+    assert api.put("/stores/aoyama/stock/LAMP-002", json={"quantity": 0}).status_code == 200
+    expect(dialog.get_by_text("Out of stock")).to_be_visible(timeout=5_000)
+    assert api.put("/products/LAMP-002/price", json={"price": 16800, "currency": "JPY"}).is_success
+    expect(page.get_by_text("Brass table lamp · ¥16,800")).to_be_visible(timeout=5_000)
+    expect(dialog.locator("#product-price")).to_have_text("¥16,800")
+    assert navigations == []  # the same page, updated in place
