@@ -97,6 +97,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "staff.payment_sent": ("Payment request sent", "支払い依頼を送信しました"),
     "staff.order_paid": ("Paid", "支払い済み"),
     "staff.customer_link": ("Customer link", "お客様用リンク"),
+    "staff.context_title": ("The customer's visit", "お客様の閲覧内容"),
+    "staff.context_products": ("Products looked at in the tour", "ツアーで見た商品"),
+    "staff.context_scenes": ("Areas visited", "訪れたエリア"),
+    "staff.context_empty": (
+        "This customer has not opened any product in the tour yet.",
+        "このお客様はまだツアーで商品を開いていません。",
+    ),
     "supervisor.title": ("Live board", "ライブボード"),
     "supervisor.staff": ("Staff", "スタッフ"),
     "supervisor.calls": ("Calls", "通話"),

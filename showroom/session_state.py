@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import reflex as rx
 from reflex_base.event import EventSpec
 
@@ -16,6 +18,8 @@ SESSION_COOKIE = "showroom_session"
 class SessionState(rx.State):
     lang_cookie: str = rx.Cookie("", name="showroom_lang", max_age=365 * 24 * 3600, same_site="lax")
     session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict")
+    # An anonymous id for this browser, so staff can see what a caller looked at in the tour.
+    visitor_id: str = rx.LocalStorage("", name="showroom_visitor")
     staff_id: int = 0
     staff_name: str = ""
     role: str = ""
@@ -38,6 +42,11 @@ class SessionState(rx.State):
     @rx.event
     def switch_language(self) -> None:
         self.lang_cookie = "en" if self.lang == "ja" else "ja"
+
+    def ensure_visitor(self) -> str:
+        if not self.visitor_id:
+            self.visitor_id = secrets.token_urlsafe(16)
+        return self.visitor_id
 
     def current_staff(self) -> StaffIdentity | None:
         with session_scope() as session:

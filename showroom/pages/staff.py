@@ -13,6 +13,7 @@ from consult.checkout import request_payment_in_call
 from consult.components.call_video import call_video
 from consult.consultations import chat_topic, customer_link, join_as_staff, message_dict, queue
 from showroom import routes
+from showroom.analytics import visitor_context
 from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, page
 from showroom.models import Product
@@ -123,6 +124,8 @@ class StaffCallState(rx.State):
     customer_url: str = ""
     products: list[dict[str, str]] = []
     payment_sent: bool = False
+    viewed: list[dict[str, Any]] = []
+    visited: str = ""
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -139,6 +142,14 @@ class StaffCallState(rx.State):
             with session_scope() as session:
                 consultation = join_as_staff(session, int(raw_id), who.staff_id, who.store_id)
                 link = customer_link(get_settings().secret_key, consultation)
+                context = (
+                    visitor_context(
+                        session, consultation.visitor_id, who.store_id, session_state.lang
+                    )
+                    if consultation.visitor_id
+                    else {"products": [], "scenes": []}
+                )
+                self.viewed, self.visited = context["products"], " · ".join(context["scenes"])
                 products = session.scalars(select(Product).order_by(Product.sku)).all()
                 self.products = [
                     {"id": str(p.id), "name": localised(p, "name", session_state.lang)}
@@ -171,6 +182,38 @@ class StaffCallState(rx.State):
             payload = message_dict(message)
         self.payment_sent = True
         await get_broker().publish(chat_topic(self.consultation_id), payload)
+
+
+def viewed_row(product: Any) -> rx.Component:
+    return rx.hstack(
+        rx.text(product["name"].to(str), weight="medium"),
+        rx.spacer(),
+        rx.text(product["price"].to(str)),
+        rx.badge("× " + product["times"].to(str), variant="soft"),
+        width="100%",
+    )
+
+
+def customer_context() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(T["staff.context_title"], size="4"),
+            rx.text(T["staff.context_products"], weight="bold", size="2", color_scheme="gray"),
+            rx.cond(
+                has_items(StaffCallState.viewed),
+                rx.vstack(rx.foreach(StaffCallState.viewed, viewed_row), width="100%", spacing="1"),
+                rx.text(T["staff.context_empty"], size="2"),
+            ),
+            rx.cond(
+                StaffCallState.visited != "",
+                rx.text(T["staff.context_scenes"], ": ", StaffCallState.visited, size="2"),
+            ),
+            width="100%",
+            spacing="2",
+        ),
+        width="100%",
+        id="customer-context",
+    )
 
 
 def staff_call_page() -> rx.Component:
@@ -216,7 +259,7 @@ def staff_call_page() -> rx.Component:
                         ),
                         width="100%",
                     ),
-                    chat_panel(),
+                    rx.vstack(customer_context(), chat_panel(), width="100%", spacing="4"),
                     columns=rx.breakpoints(initial="1", md="2"),
                     spacing="5",
                     width="100%",

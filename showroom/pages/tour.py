@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from typing import Any
 
 import reflex as rx
@@ -10,6 +12,7 @@ from reflex_base.event import EventSpec
 
 from consult.consultations import customer_link, start_walk_in
 from showroom import routes
+from showroom.analytics import TourEventError, record
 from showroom.catalogue import TOPIC as CATALOGUE
 from showroom.components.panorama_viewer import panorama_viewer
 from showroom.db import session_scope
@@ -36,6 +39,7 @@ class TourState(rx.State):
     product: dict[str, Any] = {}
     _scene_id: int = 0
     _watching: bool = False
+    _last_look: float = 0.0
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -64,7 +68,37 @@ class TourState(rx.State):
         self.initial_yaw, self.initial_pitch = view.initial_yaw, view.initial_pitch
         self.markers, self.scenes = view.markers, view.scenes
         self.product = {}
+        await self._record("scene_enter")
         return TourState.watch_catalogue
+
+    async def _record(self, kind: str, **details: Any) -> None:
+        """Store a tour event for analytics and for staff; a bad one is dropped, not fatal."""
+        visitor = (await self.get_state(SessionState)).ensure_visitor()
+        try:
+            with session_scope() as session:
+                record(
+                    session,
+                    visitor_id=visitor,
+                    store_id=self.store_id,
+                    kind=kind,
+                    scene_id=self._scene_id or None,
+                    **details,
+                )
+        except TourEventError as error:
+            log.info("tour event dropped: %s", error)
+
+    @rx.event
+    async def record_view(self, view: dict[str, float]) -> None:
+        """A sample of where the visitor looks (the viewer sends at most two a second)."""
+        now = time.monotonic()
+        if now - self._last_look < LOOK_SAMPLE_S:
+            return
+        self._last_look = now
+        try:
+            yaw, pitch = float(view["yaw"]), float(view["pitch"])
+        except (KeyError, TypeError, ValueError):
+            return
+        await self._record("look", yaw=yaw, pitch=pitch)
 
     @rx.event(background=True)
     async def watch_catalogue(self) -> None:
@@ -115,6 +149,7 @@ class TourState(rx.State):
         lang = (await self.get_state(SessionState)).lang
         with session_scope() as session:
             self.product = product_detail(session, int(marker["product_id"]), self.store_id, lang)
+        await self._record("product_open", product_id=int(marker["product_id"]))
         return None
 
     @rx.event
@@ -122,14 +157,17 @@ class TourState(rx.State):
         self.product = {}
 
     @rx.event
-    def call_now(self) -> EventSpec:
+    async def call_now(self) -> EventSpec:
+        visitor = (await self.get_state(SessionState)).ensure_visitor()
         with session_scope() as session:
-            consultation = start_walk_in(session, self.store_id)
+            consultation = start_walk_in(session, self.store_id, visitor_id=visitor)
             link = customer_link(get_settings().secret_key, consultation)
         return rx.redirect(routes.call(link.token))
 
 
 WATCH_CHECK_S = 10.0
+LOOK_SAMPLE_S = 2.0
+log = logging.getLogger(__name__)
 
 
 def stock_badge(badge: rx.Var[str]) -> rx.Component:
@@ -235,6 +273,7 @@ def tour() -> rx.Component:
                             default_pitch=TourState.initial_pitch,
                             lang=SessionState.viewer_texts,
                             on_marker_click=TourState.open_marker,
+                            on_view_change=TourState.record_view,
                         ),
                         rx.center(rx.text(T["tour.loading"]), height="100%"),
                     ),

@@ -87,6 +87,20 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     raise TimeoutError(f"the app did not start in {BUILD_TIMEOUT_S} s:\n{log.read_text()[-4000:]}")
 
 
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the app and everything it started (its own process group), even if it died."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 @pytest.fixture(scope="session")
 def app(
     tmp_path_factory: pytest.TempPathFactory, localstripe_url: str, smtp_server: Any
@@ -145,11 +159,7 @@ def app(
         _wait_until_up(url, process, log)
         yield RunningApp(url, env, data_dir)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        _stop(process)
         ARTIFACTS.mkdir(exist_ok=True)
         shutil.copy(log, ARTIFACTS / "app.log")
 

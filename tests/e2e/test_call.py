@@ -48,7 +48,10 @@ def test_walk_in_call_with_video_chat_and_payment(
     staff = browser_context().pages[0]
 
     customer.goto(f"{app.url}/tour/aoyama/living")
-    customer.get_by_role("button", name="Talk to staff now").click()
+    customer.locator("[data-testid=panorama-viewer][data-ready='true']").wait_for(timeout=30_000)
+    customer.get_by_text("Hinoki three-seat sofa · ¥248,000").click()
+    expect(customer.get_by_role("dialog")).to_be_visible()
+    customer.get_by_role("dialog").get_by_role("button", name="Talk to staff now").click()
     customer.wait_for_url(re.compile(r".*/call/[^/]+/?$"))
     expect(customer.get_by_role("heading", name="Video consultation")).to_be_visible()
 
@@ -58,6 +61,10 @@ def test_walk_in_call_with_video_chat_and_payment(
     join.click()
     staff.wait_for_url(re.compile(r".*/staff/call/\d+/?$"))
     consultation_id = int(re.findall(r"/staff/call/(\d+)", staff.url)[0])
+    # Staff see what this customer looked at in the tour before calling.
+    context = staff.locator("#customer-context")
+    expect(context.get_by_text("Hinoki three-seat sofa")).to_be_visible()
+    expect(context.get_by_text("Living room")).to_be_visible()
 
     wait_for_video(customer)
     wait_for_video(staff)
