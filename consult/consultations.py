@@ -87,6 +87,16 @@ def end(session: Session, consultation_id: int) -> None:
         consultation.ended_at = utcnow()
 
 
+def status_of(session: Session, consultation_id: int) -> str:
+    consultation = session.get(Consultation, consultation_id)
+    return consultation.status if consultation else "ended"
+
+
+def status_event(status: str) -> dict[str, Any]:
+    """Published on the call's topic beside chat messages (which always carry an id)."""
+    return {"kind": "status", "status": status}
+
+
 def is_ended(session: Session, consultation_id: int) -> bool:
     consultation = session.get(Consultation, consultation_id)
     return consultation is None or consultation.status == "ended"

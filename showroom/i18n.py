@@ -97,6 +97,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "staff.payment_sent": ("Payment request sent", "支払い依頼を送信しました"),
     "staff.order_paid": ("Paid", "支払い済み"),
     "staff.customer_link": ("Customer link", "お客様用リンク"),
+    "staff.end_call": ("End call", "通話を終了"),
     "staff.context_title": ("The customer's visit", "お客様の閲覧内容"),
     "staff.context_products": ("Products looked at in the tour", "ツアーで見た商品"),
     "staff.context_scenes": ("Areas visited", "訪れたエリア"),

@@ -51,8 +51,12 @@ def call_page() -> rx.Component:
                     rx.vstack(
                         rx.heading(T["call.title"], size="6"),
                         rx.cond(
-                            CallState.ended,
-                            rx.callout(T["call.ended"]),
+                            ChatState.call_status == "waiting",
+                            rx.callout(T["call.waiting"], id="call-waiting"),
+                        ),
+                        rx.cond(
+                            CallState.ended | (ChatState.call_status == "ended"),
+                            rx.callout(T["call.ended"], id="call-ended"),
                             call_video(
                                 consultation_id=CallState.consultation_id,
                                 token=CallState.token,

@@ -11,7 +11,14 @@ from typing import Any
 
 import reflex as rx
 
-from consult.consultations import ChatError, chat_topic, history, is_ended, post_message
+from consult.consultations import (
+    ChatError,
+    chat_topic,
+    history,
+    post_message,
+    status_event,
+    status_of,
+)
 from showroom.db import session_scope
 from showroom.layout import T
 from showroom.pubsub import get_broker
@@ -26,12 +33,13 @@ class ChatState(rx.State):
     messages: list[dict[str, Any]] = []
     error_key: str = ""
     draft: str = ""
+    call_status: str = ""
     _staff_id: int = 0
     _watching: int = 0
 
     def open(self, consultation_id: int, sender: str, staff_id: int = 0) -> None:
         self.consultation_id, self.sender, self._staff_id = consultation_id, sender, staff_id
-        self.messages, self.error_key, self.draft = [], "", ""
+        self.messages, self.error_key, self.draft, self.call_status = [], "", "", ""
 
     @rx.event
     def set_draft(self, value: str) -> None:
@@ -78,28 +86,38 @@ class ChatState(rx.State):
         try:
             async with get_broker().subscribe(chat_topic(consultation_id)) as queue:
                 with session_scope() as session:
-                    past = history(session, consultation_id)
+                    past, status = (
+                        history(session, consultation_id),
+                        status_of(session, consultation_id),
+                    )
                 async with self:
                     self._append(past)
+                    self.call_status = status
                 loop = asyncio.get_running_loop()
                 deadline = loop.time() + WATCH_MAX_S
                 while loop.time() < deadline:
                     try:
                         item = await asyncio.wait_for(queue.get(), WATCH_CHECK_S)
                     except TimeoutError:
-                        item = None
                         with session_scope() as session:
-                            if is_ended(session, consultation_id):
-                                return
+                            item = status_event(status_of(session, consultation_id))
                     async with self:
                         if self.consultation_id != consultation_id:
                             return
-                        if item is not None:
+                        if item.get("kind") == "status":
+                            self.call_status = str(item["status"])
+                            if self.call_status == "ended":
+                                return
+                        else:
                             self._append([item])
         finally:
             async with self:
                 if self._watching == consultation_id:
                     self._watching = 0
+
+
+async def publish_status(consultation_id: int, status: str) -> None:
+    await get_broker().publish(chat_topic(consultation_id), status_event(status))
 
 
 def message_bubble(message: Any) -> rx.Component:

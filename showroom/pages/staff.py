@@ -11,13 +11,20 @@ from sqlalchemy import select
 
 from consult.checkout import request_payment_in_call
 from consult.components.call_video import call_video
-from consult.consultations import chat_topic, customer_link, join_as_staff, message_dict, queue
+from consult.consultations import (
+    chat_topic,
+    customer_link,
+    end,
+    join_as_staff,
+    message_dict,
+    queue,
+)
 from showroom import routes
 from showroom.analytics import visitor_context
 from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, page
 from showroom.models import Product
-from showroom.pages.chat import ChatState, chat_panel
+from showroom.pages.chat import ChatState, chat_panel, publish_status
 from showroom.pubsub import get_broker
 from showroom.session_state import SessionState
 from showroom.settings import get_settings
@@ -162,7 +169,15 @@ class StaffCallState(rx.State):
         self.customer_url = routes.call(link.token)
         chat = await self.get_state(ChatState)
         chat.open(self.consultation_id, "staff", who.staff_id)
+        await publish_status(self.consultation_id, "active")
         return ChatState.watch
+
+    @rx.event
+    async def end_call(self) -> EventSpec:
+        with session_scope() as session:
+            end(session, self.consultation_id)
+        await publish_status(self.consultation_id, "ended")
+        return rx.redirect(routes.STAFF)
 
     @rx.event
     async def request_payment(self, form: dict[str, str]) -> None:
@@ -248,6 +263,14 @@ def staff_call_page() -> rx.Component:
                                 ),
                                 rx.button(
                                     T["staff.request_payment"], type="submit", id="request-payment"
+                                ),
+                                rx.spacer(),
+                                rx.button(
+                                    T["staff.end_call"],
+                                    on_click=StaffCallState.end_call,
+                                    color_scheme="red",
+                                    variant="soft",
+                                    id="end-call",
                                 ),
                                 rx.cond(
                                     StaffCallState.payment_sent,

@@ -55,6 +55,7 @@ def test_walk_in_call_with_video_chat_and_payment(
     customer.wait_for_url(re.compile(r".*/call/[^/]+/?$"))
     expect(customer.get_by_role("heading", name="Video consultation")).to_be_visible()
 
+    expect(customer.locator("#call-waiting")).to_have_text("Waiting for a member of staff…")
     log_in(staff, app, "aiko@showroom.example")
     staff.wait_for_url(re.compile(r".*/staff/?$"))
     join = staff.get_by_role("button", name="Join").first
@@ -110,3 +111,9 @@ def test_walk_in_call_with_video_chat_and_payment(
         f"with session_scope() as s: print(s.query(Order).filter_by(consultation_id={consultation_id}).one().status)"
     )
     assert status == "paid"
+
+    # Staff end the call: the customer is told, and cannot chat into it any more.
+    staff.locator("#end-call").click()
+    staff.wait_for_url(re.compile(r".*/staff/?$"))
+    expect(customer.locator("#call-ended")).to_have_text("This consultation has ended.")
+    expect(customer.locator("#call-waiting")).to_have_count(0)
