@@ -180,22 +180,7 @@ class StripeGateway:
         if setup.status != "succeeded" or metadata.get("order_id") != str(order_id):
             # A setup from another order (or an unconfirmed one) must never pay this order.
             raise PaymentError("invalid_card_setup", "The card was not confirmed for this order.")
-        payment_method = str(setup.payment_method)
-        self._call(
-            "attach the card",
-            lambda: self._client.v1.payment_intents.update(
-                provider_ref,
-                {"payment_method": payment_method},
-                {"idempotency_key": f"{idempotency_key}-attach"},
-            ),
-        )
-        intent = self._call(
-            "confirm the payment",
-            lambda: self._client.v1.payment_intents.confirm(
-                provider_ref, None, {"idempotency_key": f"{idempotency_key}-confirm"}
-            ),
-        )
-        return _result(intent)
+        return self._attach_and_confirm(provider_ref, str(setup.payment_method), idempotency_key)
 
     # -- demo and test helper ---------------------------------------------------------------
 
@@ -218,23 +203,29 @@ class StripeGateway:
         if not payment_method.startswith(("pm_", "card_")):
             raise PaymentError("invalid_payment_method", "That is not a card payment method.")
         key = idempotency_key or f"{provider_ref}-{payment_method}"
+        return self._attach_and_confirm(provider_ref, payment_method, key)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _attach_and_confirm(
+        self, provider_ref: str, payment_method: str, idempotency_key: str
+    ) -> PaymentIntentResult:
+        """Attach, then confirm: localstripe does not implement confirm(payment_method=...)."""
         self._call(
             "attach the card",
             lambda: self._client.v1.payment_intents.update(
                 provider_ref,
                 {"payment_method": payment_method},
-                {"idempotency_key": f"{key}-attach"},
+                {"idempotency_key": f"{idempotency_key}-attach"},
             ),
         )
         intent = self._call(
             "confirm the payment",
             lambda: self._client.v1.payment_intents.confirm(
-                provider_ref, None, {"idempotency_key": f"{key}-confirm"}
+                provider_ref, None, {"idempotency_key": f"{idempotency_key}-confirm"}
             ),
         )
         return _result(intent)
-
-    # -- internals --------------------------------------------------------------------------
 
     @staticmethod
     def _call(action: str, fn: Any) -> Any:
