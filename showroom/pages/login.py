@@ -13,6 +13,11 @@ from showroom.session_state import SessionState
 from showroom.settings import get_settings
 
 
+def _log_in(email: str, password: str) -> str:
+    with session_scope() as session:
+        return log_in(session, email, password, hours=get_settings().session_hours)
+
+
 class LoginState(rx.State):
     error_key: str = ""
 
@@ -23,8 +28,8 @@ class LoginState(rx.State):
             self.error_key = "auth.missing_fields"
             return None
         try:
-            with session_scope() as session:
-                token = log_in(session, email, password, hours=get_settings().session_hours)
+            # argon2 is deliberately slow: verify off the event loop so other users are not held up.
+            token = await rx.run_in_thread(lambda: _log_in(email, password))
         except AuthError as error:
             self.error_key = error.key
             return None
