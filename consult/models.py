@@ -2,43 +2,169 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from showroom.db import Base, UTCDateTime, utcnow
 
+BOOKING_STATUSES = ("confirmed", "cancelled", "completed", "no_show")
+
+
+class ConsultationType(Base):
+    """A kind of consultation a store offers (e.g. 30-minute sofa advice) and its booking rules."""
+
+    __tablename__ = "consultation_types"
+    __table_args__ = (
+        UniqueConstraint("store_id", "slug"),
+        CheckConstraint(
+            "duration_minutes > 0 AND slot_step_minutes > 0"
+            " AND buffer_before_minutes >= 0 AND buffer_after_minutes >= 0"
+            " AND min_notice_minutes >= 0",
+            name="minutes_valid",
+        ),
+        CheckConstraint("max_per_day IS NULL OR max_per_day > 0", name="max_per_day_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_ja: Mapped[str] = mapped_column(String(200))
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    description_ja: Mapped[str] = mapped_column(Text, default="")
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    slot_step_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    min_notice_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    # Per staff member and local day, counting every booking that was not cancelled.
+    max_per_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    questions: Mapped[list[Question]] = relationship(
+        order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+
+class Question(Base):
+    """One pre-call question. With `show_if_question_id` it is shown (and required) only when
+    that question was answered with `show_if_answer` ("yes"/"no" for yes/no questions)."""
+
+    __tablename__ = "questions"
+    __table_args__ = (CheckConstraint("kind IN ('text', 'choice', 'yes_no')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_type_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_types.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(16), default="text")
+    label_en: Mapped[str] = mapped_column(String(300))
+    label_ja: Mapped[str] = mapped_column(String(300))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    show_if_question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL"), nullable=True
+    )
+    show_if_answer: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
 
 class Booking(Base):
     __tablename__ = "bookings"
-    __table_args__ = (CheckConstraint("starts_at < ends_at", name="time_order"),)
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", name="time_order"),
+        CheckConstraint(
+            "status IN ('confirmed', 'cancelled', 'completed', 'no_show')", name="status_known"
+        ),
+        Index("ix_bookings_staff_id_held_from", "staff_id", "held_from"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
     staff_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consultation_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultation_types.id", ondelete="SET NULL"), nullable=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="confirmed")
     customer_name: Mapped[str] = mapped_column(String(120))
     customer_email: Mapped[str] = mapped_column(String(254))
     customer_phone: Mapped[str] = mapped_column(String(40), default="")
     language: Mapped[str] = mapped_column(String(5), default="ja")
+    # The customer's IANA zone, for showing times in mail; empty means the store's zone.
+    customer_timezone: Mapped[str] = mapped_column(String(64), default="")
     answers: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     product_id: Mapped[int | None] = mapped_column(
         ForeignKey("products.id", ondelete="SET NULL"), nullable=True
     )
     visitor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped on each change so calendar apps replace the event (iCalendar SEQUENCE).
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when a reminder is claimed for sending: each is sent once, even across restarts.
+    reminded_24h_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reminded_1h_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The time its claims hold (buffers included) in Unix minutes, written with the claims:
+    # slot search reads these two integers per booking instead of every granule.
+    held_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    held_until: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class BookingClaim(Base):
+    """One 5-minute granule of a staff member's time held by a booking (buffers included).
+
+    The primary key (staff_id, minute) is what makes double booking impossible: two bookings
+    that overlap share a granule, and the database refuses the second row.
+    """
+
+    __tablename__ = "booking_claims"
+
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Unix time in minutes of the granule's start (a multiple of the granule length).
+    minute: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+
+
+class WaitlistEntry(Base):
+    """A customer waiting for a slot on a local day, with one staff member or anyone."""
+
+    __tablename__ = "waitlist_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    consultation_type_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_types.id", ondelete="CASCADE")
+    )
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="CASCADE"), nullable=True
+    )
+    day: Mapped[date] = mapped_column(Date, index=True)
+    customer_name: Mapped[str] = mapped_column(String(120))
+    customer_email: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5), default="ja")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Consultation(Base):

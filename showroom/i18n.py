@@ -153,6 +153,65 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your browser cannot show 3D views (WebGL is off).",
         "お使いのブラウザでは3D表示ができません（WebGLが無効です）。",
     ),
+    # Booking rules (consult/booking.py)
+    "booking.slot_in_past": ("This time has already passed.", "この時間はすでに過ぎています。"),
+    "booking.inside_notice": (
+        "This time is too soon to book. Please choose a later time.",
+        "直前のためご予約いただけません。もう少し先の時間をお選びください。",
+    ),
+    "booking.outside_availability": (
+        "No consultations are offered at this time.",
+        "この時間はご相談を受け付けていません。",
+    ),
+    "booking.day_full": (
+        "No more consultations can be booked on this day.",
+        "この日はこれ以上ご予約いただけません。",
+    ),
+    "booking.slot_taken": (
+        "This slot was just taken. Here are the next free times.",
+        "この時間はたった今埋まりました。次に空いている時間をご案内します。",
+    ),
+    "booking.unknown_staff": (
+        "This staff member is not available for booking.",
+        "このスタッフはご予約を受け付けていません。",
+    ),
+    "booking.unknown_type": (
+        "This consultation is not offered.",
+        "このご相談は受け付けていません。",
+    ),
+    "booking.unknown_product": (
+        "This product is not available.",
+        "この商品は取り扱っていません。",
+    ),
+    "booking.unknown_booking": ("This booking does not exist.", "このご予約は見つかりません。"),
+    "booking.bad_email": (
+        "Please enter a valid email address.",
+        "有効なメールアドレスを入力してください。",
+    ),
+    "booking.bad_name": ("Please enter your name.", "お名前を入力してください。"),
+    "booking.bad_time": ("This time is not valid.", "この時間は無効です。"),
+    "booking.answer_required": (
+        "Please answer the required questions.",
+        "必須の質問にお答えください。",
+    ),
+    "booking.answer_invalid": ("An answer is not valid.", "回答に無効なものがあります。"),
+    "booking.too_late_to_change": (
+        "It is too close to the consultation to change it online. Please contact the store.",
+        "ご相談の直前のため、オンラインでは変更できません。店舗へ直接ご連絡ください。",
+    ),
+    "booking.not_active": (
+        "This booking was cancelled or has already taken place.",
+        "このご予約はキャンセル済み、または終了しています。",
+    ),
+    "booking.not_started": (
+        "The consultation has not started yet.",
+        "ご相談はまだ始まっていません。",
+    ),
+    "booking.link_invalid": (
+        "This link is not valid. Please use the link from your email.",
+        "このリンクは無効です。メールに記載のリンクをご利用ください。",
+    ),
+    "booking.link_expired": ("This link has expired.", "このリンクは有効期限が切れています。"),
     "error.generic": (
         "Something went wrong. Please try again.",
         "エラーが発生しました。もう一度お試しください。",
