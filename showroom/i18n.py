@@ -212,6 +212,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "このリンクは無効です。メールに記載のリンクをご利用ください。",
     ),
     "booking.link_expired": ("This link has expired.", "このリンクは有効期限が切れています。"),
+    # Answers to choice and yes/no questions: stored as the value, shown translated.
+    "answer.yes": ("Yes", "はい"),
+    "answer.no": ("No", "いいえ"),
+    "answer.living": ("Living room", "リビング"),
+    "answer.dining": ("Dining room", "ダイニング"),
+    "answer.bedroom": ("Bedroom", "寝室"),
     "error.generic": (
         "Something went wrong. Please try again.",
         "エラーが発生しました。もう一度お試しください。",

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult.models import ConsultationType, Question
 from showroom.db import session_scope
 from showroom.identity import hash_password
 from showroom.models import Hotspot, Product, Scene, StaffMember, Stock, Store, WeeklyAvailability
@@ -226,6 +227,87 @@ def _seed_staff(session: Session, store: Store) -> None:
                 )
 
 
+def _seed_consultation_types(session: Session, store: Store) -> None:
+    """Two ways to book, and a short questionnaire with one conditional question."""
+    short = ConsultationType(
+        store_id=store.id,
+        slug="quick",
+        name_en="Quick question (15 min)",
+        name_ja="ちょっとした相談（15分）",
+        duration_minutes=15,
+        slot_step_minutes=15,
+        buffer_after_minutes=5,
+        min_notice_minutes=60,
+        description_en="A short video call about one product.",
+        description_ja="1つの商品についての短いビデオ相談です。",
+    )
+    full = ConsultationType(
+        store_id=store.id,
+        slug="room",
+        name_en="Room planning (30 min)",
+        name_ja="お部屋のプランニング（30分）",
+        duration_minutes=30,
+        slot_step_minutes=15,
+        buffer_before_minutes=5,
+        buffer_after_minutes=10,
+        min_notice_minutes=120,
+        max_per_day=6,
+        description_en="Plan a room with us: bring its size and photos.",
+        description_ja="お部屋のサイズや写真をご用意ください。一緒にプランを考えます。",
+    )
+    session.add_all([short, full])
+    session.flush()
+    room = Question(
+        consultation_type_id=full.id,
+        position=0,
+        kind="choice",
+        required=True,
+        label_en="Which room are you furnishing?",
+        label_ja="どのお部屋の家具をお探しですか？",
+        options=["living", "dining", "bedroom"],
+    )
+    has_plan = Question(
+        consultation_type_id=full.id,
+        position=1,
+        kind="yes_no",
+        required=True,
+        label_en="Do you have a floor plan?",
+        label_ja="間取り図はありますか？",
+    )
+    session.add_all([room, has_plan])
+    session.flush()
+    session.add_all(
+        [
+            Question(
+                consultation_type_id=full.id,
+                position=2,
+                kind="text",
+                required=True,
+                label_en="Roughly how large is the room (m²)?",
+                label_ja="お部屋のおおよその広さ（㎡）は？",
+                show_if_question_id=has_plan.id,
+                show_if_answer="no",
+            ),
+            Question(
+                consultation_type_id=full.id,
+                position=3,
+                kind="text",
+                required=False,
+                label_en="Anything else we should know?",
+                label_ja="その他ご要望があればお書きください。",
+            ),
+            Question(
+                consultation_type_id=short.id,
+                position=0,
+                kind="text",
+                required=False,
+                label_en="What would you like to ask?",
+                label_ja="ご相談内容をお書きください。",
+            ),
+        ]
+    )
+
+
 def _seed_scenes(session: Session, store: Store, products: dict[str, Product]) -> None:
     from showroom.panorama.demo_layout import DEMO_SCENES
     from showroom.panorama.render import direction_of_doorway, product_hotspots
@@ -304,6 +386,7 @@ def seed(*, width: int = 4096) -> bool:
             session.flush()
             products = _seed_catalogue(session, store)
             _seed_staff(session, store)
+            _seed_consultation_types(session, store)
             _seed_scenes(session, store, products)
             session.flush()
         render_panoramas(session, settings.media_dir, width=width)

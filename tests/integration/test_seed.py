@@ -10,6 +10,7 @@ from PIL import Image
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from consult.models import ConsultationType, Question
 from showroom import db, seed
 from showroom.models import Hotspot, Product, Scene, StaffMember, Stock
 from showroom.settings import get_settings
@@ -29,6 +30,12 @@ def test_seed_creates_a_store_a_person_can_walk_through(seeded: Engine) -> None:
         assert [s.slug for s in scenes] == ["entrance", "living", "dining"]
         assert (session.scalar(select(func.count(Product.id))) or 0) >= 12
         assert (session.scalar(select(func.count()).select_from(Stock)) or 0) >= 12
+        kinds = session.scalars(select(ConsultationType).order_by(ConsultationType.id)).all()
+        assert [k.duration_minutes for k in kinds] == [15, 30]
+        conditional = session.scalars(
+            select(Question).where(Question.show_if_question_id.is_not(None))
+        ).all()
+        assert len(conditional) == 1 and conditional[0].show_if_answer == "no"
         roles = sorted(session.scalars(select(StaffMember.role)))
         assert roles.count("staff") == 3 and roles.count("supervisor") == 1
         hotspots = session.scalars(select(Hotspot)).all()
