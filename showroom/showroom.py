@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import reflex as rx
 
 from consult.media import MediaRegistry
+from consult.reminders import reminders
 from showroom.api import build_api
 from showroom.pages import call, index, login, pay, staff, supervisor, tour
 from showroom.settings import get_settings
@@ -26,6 +27,7 @@ app = rx.App(
     api_transformer=build_api(media),
 )
 app.register_lifespan_task(close_media)
+app.register_lifespan_task(reminders)
 
 app.add_page(index.index, route=index.ROUTE, title="Showroom", on_load=index.IndexState.load)
 app.add_page(tour.tour, route=tour.ROUTE, title="Showroom tour", on_load=tour.TourState.load)
