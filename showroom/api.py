@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from consult.booking import BookingError
+from consult.booking_mail import staff_feed
+from consult.bookings import staff_for_feed
 from consult.consultations import consultation_for_link
 from consult.media import MediaRegistry
 from consult.models import Consultation
@@ -79,6 +82,24 @@ async def supervisor_board(request: Request) -> JSONResponse:
         return JSONResponse(board(session, who.store_id))
 
 
+async def calendar_feed(request: Request) -> Response:
+    """A staff member's bookings as .ics; the secret, signed token in the URL is the login."""
+    settings = get_settings()
+    try:
+        with session_scope() as session:
+            staff_id = staff_for_feed(settings.secret_key, request.path_params["token"])
+            body = staff_feed(
+                session, staff_id, base_url=settings.public_url, key=settings.secret_key
+            )
+    except BookingError:
+        return error(request, 404, "not_found", "link.invalid")
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Cache-Control": "private, max-age=300"},
+    )
+
+
 async def health(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
@@ -91,6 +112,7 @@ def build_api(registry: MediaRegistry) -> Starlette:
             Route(f"{routes.API}/health", health),
             Route(f"{routes.API}/me", me),
             Route(f"{routes.API}/supervisor/board", supervisor_board),
+            Route(f"{routes.API}/staff/calendar/{{token}}.ics", calendar_feed),
             *rtc_routes(registry, authorize_call),
             *webhook_routes(),
             *catalogue_routes(),

@@ -31,3 +31,7 @@ def pay(token: str) -> str:
 
 def login(next_path: str = "") -> str:
     return f"{LOGIN}?next={next_path}" if next_path else LOGIN
+
+
+def calendar_feed(token: str) -> str:
+    return f"/api/staff/calendar/{token}.ics"

@@ -9,6 +9,8 @@ import reflex as rx
 from reflex_base.event import EventSpec
 from sqlalchemy import select
 
+from consult.booking import BookingError
+from consult.bookings import get_booking, mark_outcome, staff_feed_token
 from consult.checkout import request_payment_in_call
 from consult.components.call_video import call_video
 from consult.consultations import (
@@ -19,10 +21,11 @@ from consult.consultations import (
     message_dict,
     queue,
 )
+from consult.staff_schedule import upcoming
 from showroom import routes
 from showroom.analytics import visitor_context
 from showroom.db import session_scope
-from showroom.layout import T, forbidden_or, has_items, page
+from showroom.layout import T, forbidden_or, has_items, notice, page
 from showroom.models import Product
 from showroom.pages.chat import ChatState, chat_panel, publish_status
 from showroom.pubsub import get_broker
@@ -35,7 +38,42 @@ QUEUE_REFRESH_S = 3.0
 
 class StaffState(rx.State):
     calls: list[dict[str, Any]] = []
+    bookings: list[dict[str, Any]] = []
+    feed_url: str = ""
+    error_key: str = ""
     _polling: bool = False
+
+    async def _load_bookings(self) -> None:
+        session_state = await self.get_state(SessionState)
+        who = session_state.current_staff()
+        if who is None:
+            return
+        settings = get_settings()
+        with session_scope() as session:
+            self.bookings = upcoming(session, who.staff_id, who.store_id, session_state.lang)
+        token = staff_feed_token(settings.secret_key, who.staff_id)
+        self.feed_url = f"{settings.public_url}{routes.calendar_feed(token)}"
+
+    @rx.event
+    async def mark(self, booking_id: int, outcome: str) -> None:
+        """Completed or no-show; only for the staff member's own bookings that have started."""
+        who = (await self.get_state(SessionState)).current_staff()
+        if who is None or outcome not in ("completed", "no_show"):
+            return
+        try:
+            with session_scope() as session:
+                booking = get_booking(session, booking_id)
+                if booking.staff_id != who.staff_id:
+                    raise PermissionError(booking_id)
+                mark_outcome(session, booking_id, outcome)
+        except BookingError as error:
+            self.error_key = error.key
+            return
+        except (PermissionError, LookupError):
+            self.error_key = "auth.forbidden"
+            return
+        self.error_key = ""
+        await self._load_bookings()
 
     def _load_queue(self, store_id: int) -> None:
         with session_scope() as session:
@@ -58,6 +96,7 @@ class StaffState(rx.State):
         who = session_state.current_staff()
         if who is not None:
             self._load_queue(who.store_id)
+            await self._load_bookings()
         return StaffState.poll
 
     @rx.event(background=True)
@@ -84,6 +123,79 @@ class StaffState(rx.State):
         finally:
             async with self:
                 self._polling = False
+
+
+# An event with arguments; typed Any because mypy sees Reflex's decorated handler as a namespace.
+MARK: Any = StaffState.mark
+
+
+def answer_line(item: Any) -> rx.Component:
+    return rx.text(item["question"].to(str), ": ", rx.text.strong(item["answer"].to(str)), size="2")
+
+
+def booking_card(booking: Any) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(booking["when"].to(str), weight="bold"),
+                rx.text(booking["kind"].to(str)),
+                rx.spacer(),
+                rx.match(
+                    booking["status"].to(str),
+                    ("completed", rx.badge(T["status.completed"], color_scheme="green")),
+                    ("no_show", rx.badge(T["status.no_show"], color_scheme="red")),
+                    rx.badge(T["status.confirmed"], color_scheme="blue"),
+                ),
+                width="100%",
+                align="center",
+            ),
+            rx.text(booking["customer"].to(str), " · ", booking["email"].to(str), size="2"),
+            rx.cond(
+                booking["product"].to(str) != "",
+                rx.text(T["staff.product"], ": ", booking["product"].to(str), size="2"),
+            ),
+            rx.foreach(booking["answers"].to(list[dict[str, str]]), answer_line),
+            rx.cond(
+                booking["started"].to(bool) & (booking["status"].to(str) == "confirmed"),
+                rx.hstack(
+                    rx.button(
+                        T["staff.mark_completed"],
+                        size="1",
+                        variant="soft",
+                        on_click=MARK(booking["id"].to(int), "completed"),
+                    ),
+                    rx.button(
+                        T["staff.mark_no_show"],
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=MARK(booking["id"].to(int), "no_show"),
+                    ),
+                ),
+            ),
+            spacing="1",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def bookings_section() -> rx.Component:
+    return rx.vstack(
+        rx.heading(T["staff.bookings"], size="4"),
+        notice(StaffState.error_key),
+        rx.cond(
+            has_items(StaffState.bookings),
+            rx.vstack(
+                rx.foreach(StaffState.bookings, booking_card), width="100%", id="staff-bookings"
+            ),
+            rx.text(T["staff.no_bookings"]),
+        ),
+        rx.text(T["staff.calendar_feed"], size="2", color_scheme="gray"),
+        rx.code(StaffState.feed_url, id="calendar-feed", size="1"),
+        width="100%",
+        spacing="3",
+    )
 
 
 def call_row(call: Any) -> rx.Component:
@@ -117,6 +229,7 @@ def staff_page() -> rx.Component:
                     ),
                     rx.text(T["staff.queue_empty"], id="queue-empty"),
                 ),
+                bookings_section(),
                 spacing="4",
                 width="100%",
             )
