@@ -9,6 +9,7 @@ import reflex as rx
 from reflex_base.event import EventSpec
 from sqlalchemy import select
 
+from consult.availability import AvailabilityError, replace_week, week_of
 from consult.booking import BookingError
 from consult.bookings import get_booking, mark_outcome, staff_feed_token
 from consult.checkout import request_payment_in_call
@@ -41,7 +42,34 @@ class StaffState(rx.State):
     bookings: list[dict[str, Any]] = []
     feed_url: str = ""
     error_key: str = ""
+    week: list[str] = [""] * 7
+    week_error_key: str = ""
+    week_error_day: int = -1
+    week_saved: bool = False
     _polling: bool = False
+
+    @rx.event
+    def set_day(self, weekday: int, text: str) -> None:
+        self.week[weekday] = text
+        self.week_saved = False
+
+    @rx.event
+    async def save_week(self) -> None:
+        who = (await self.get_state(SessionState)).current_staff()
+        if who is None:
+            return
+        try:
+            with session_scope() as session:
+                saved = replace_week(session, who.staff_id, dict(enumerate(self.week)))
+        except AvailabilityError as error:
+            self.week_error_key, self.week_error_day, self.week_saved = (
+                error.key,
+                error.weekday,
+                False,
+            )
+            return
+        self.week = [saved[d] for d in range(7)]
+        self.week_error_key, self.week_error_day, self.week_saved = "", -1, True
 
     async def _load_bookings(self) -> None:
         session_state = await self.get_state(SessionState)
@@ -51,6 +79,8 @@ class StaffState(rx.State):
         settings = get_settings()
         with session_scope() as session:
             self.bookings = upcoming(session, who.staff_id, who.store_id, session_state.lang)
+            week = week_of(session, who.staff_id)
+        self.week = [week[d] for d in range(7)]
         token = staff_feed_token(settings.secret_key, who.staff_id)
         self.feed_url = f"{settings.public_url}{routes.calendar_feed(token)}"
 
@@ -180,6 +210,47 @@ def booking_card(booking: Any) -> rx.Component:
     )
 
 
+SET_DAY: Any = StaffState.set_day
+
+
+def day_row(weekday: int) -> rx.Component:
+    wrong = StaffState.week_error_day == weekday
+    return rx.hstack(
+        rx.text(T[f"day.{weekday}"], width="7em", as_="label", html_for=f"day-{weekday}"),
+        rx.input(
+            value=StaffState.week[weekday],
+            on_change=lambda text: SET_DAY(weekday, text),
+            id=f"day-{weekday}",
+            placeholder="10:00-13:00, 14:00-19:00",
+            width="22em",
+            color_scheme=rx.cond(wrong, "red", "gray"),
+        ),
+        rx.cond(
+            wrong, rx.text(T[StaffState.week_error_key], color_scheme="red", size="2", role="alert")
+        ),
+        align="center",
+    )
+
+
+def availability_section() -> rx.Component:
+    return rx.vstack(
+        rx.heading(T["availability.title"], size="4"),
+        rx.text(T["availability.help"], size="2", color_scheme="gray"),
+        *[day_row(d) for d in range(7)],
+        rx.hstack(
+            rx.button(T["availability.save"], on_click=StaffState.save_week, id="save-hours"),
+            rx.cond(
+                StaffState.week_saved,
+                rx.text(T["availability.saved"], color_scheme="green", id="hours-saved"),
+            ),
+            align="center",
+        ),
+        spacing="2",
+        width="100%",
+        id="availability",
+    )
+
+
 def bookings_section() -> rx.Component:
     return rx.vstack(
         rx.heading(T["staff.bookings"], size="4"),
@@ -230,6 +301,7 @@ def staff_page() -> rx.Component:
                     rx.text(T["staff.queue_empty"], id="queue-empty"),
                 ),
                 bookings_section(),
+                availability_section(),
                 spacing="4",
                 width="100%",
             )
