@@ -16,6 +16,15 @@ panorama to the tiles only, not to a plain `baseUrl` object).
 
 Equirectangular input follows PSV too: column centre = yaw 0, yaw grows to the right, top
 row = pitch +90 degrees.
+
+Speed (bench/tiling.py; within about 2 to 3 times the codec floor of decoding the source
+and encoding the tiles): a fresh JPEG is decoded by libjpeg-turbo straight into a padded
+RGBX NumPy buffer; each face is bilinear-sampled at its largest size with four np.take
+gathers into buffers Pillow maps without copying, blended by Pillow in C; the lookups
+(int32 index + 8-bit weights) are solved in cache-sized blocks, use the faces' symmetries
+(the four side faces share one pitch map; each face's left half mirrors its right) and
+overlap the decode; lower levels come from Image.reduce(2); faces are built and encoded on
+a thread pool, as all the heavy calls release the GIL.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -38,17 +48,32 @@ import numpy.typing as npt
 from PIL import Image
 
 FACES = ("left", "front", "right", "back", "top", "bottom")
+FACES_SLOWEST_FIRST = ("top", "bottom", "left", "front", "right", "back")
 BASE_SIZE = 256
 MAX_TILES = 16  # PSV's CUBE_SEGMENTS: nbTiles may not exceed it
 TILE_TEMPLATE = "{faceSize}/{face}_{col}_{row}.jpg"
 ASPECT_TOLERANCE = 0.01
+
+# One face is remapped in strips of rows: the four gathered corner buffers of a strip stay
+# small (2 MB at 4096 px faces), are reused, and stay warm in cache.
+STRIP_ROWS = 128
+LOOKUP_ROWS = 32  # rows per block while solving the lookups (see _row_blocks)
+CACHED_FACE_SIZE = 2048  # lookups up to this face size are kept between calls
+# Faces are built and encoded in parallel: NumPy's gather, Pillow's blending, reducing and
+# JPEG encoding all release the GIL. Each worker holds one face (64 MB at 4096 px).
+WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 U32 = npt.NDArray[np.uint32]
 Progress = Callable[[float], None]
 
 
 class PanoramaError(ValueError):
-    """The image cannot be used as an equirectangular panorama (message is user-facing)."""
+    """The image cannot be used as an equirectangular panorama. The message is for the
+    user; `code` is stable, for programs (e.g. "aspect_ratio", "too_small", "truncated")."""
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 # ---------------------------------------------------------------------------------------
@@ -88,12 +113,14 @@ def check_panorama(width: int, height: int, tile_size: int = 512) -> None:
     if height <= 0 or abs(width / height - 2) > 2 * ASPECT_TOLERANCE:
         raise PanoramaError(
             f"A panorama must be equirectangular, twice as wide as it is tall (2:1); "
-            f"this image is {width}x{height}."
+            f"this image is {width}x{height}.",
+            code="aspect_ratio",
         )
     if width < 4 * tile_size:
         raise PanoramaError(
             f"The panorama is too small ({width}x{height}); it must be at least "
-            f"{4 * tile_size}x{2 * tile_size} pixels."
+            f"{4 * tile_size}x{2 * tile_size} pixels.",
+            code="too_small",
         )
 
 
@@ -133,101 +160,287 @@ def _texel_coords(n: int) -> np.ndarray:
     return ((np.arange(n, dtype=np.float64) + 0.5) / n * 2 - 1).astype(np.float32)
 
 
-def _equirect_uv(
-    yaw: np.ndarray, pitch: np.ndarray, w: int, h: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Continuous source pixel coordinates (u wrapped to [0, w), v clamped to [0, h-1])."""
-    u = np.mod((yaw / (2 * np.pi) + 0.5) * w - 0.5, w)
-    v = np.clip((0.5 - pitch / np.pi) * h - 0.5, 0, h - 1)
-    return u, v
+def _equirect_u(yaw: np.ndarray, w: int) -> np.ndarray:
+    """Continuous source column of a yaw in [-pi, pi], wrapped to [0, w)."""
+    u = (yaw / (2 * np.pi) + 0.5) * w - 0.5
+    u[u < 0] += w  # one masked add wraps it (np.mod is slower)
+    return u
+
+
+def _equirect_v(pitch: np.ndarray, h: int) -> np.ndarray:
+    """Continuous source row of a pitch, clamped to [0, h - 1]."""
+    return np.clip((0.5 - pitch / np.pi) * h - 0.5, 0, h - 1)
 
 
 @dataclass(frozen=True)
-class FaceMap:
-    """Bilinear lookup for one face: flat index of the top-left source pixel in the padded
-    (h+1) x (w+1) source, and the horizontal / vertical weights of the right / lower
-    neighbours as 0..255 masks (Pillow blends with them in C)."""
+class FaceLookup:
+    """Bilinear lookup for one face into the padded (h+1) x (w+1) source: flat index of the
+    top-left neighbour and the weights of the right / lower neighbours as 0..255 masks
+    (Pillow blends with them in C).
 
-    index: npt.NDArray[np.int32]
-    fx: npt.NDArray[np.uint8]
+    Side faces are separable: yaw depends on the column only, so `cols` (n,) is added to
+    `rows` (y * stride, shared by the four side faces) strip by strip, and `fx` is one
+    strip's worth of identical rows. Top and bottom have `cols` None, the full flat index
+    in `rows` and a full `fx`."""
+
+    rows: np.ndarray
     fy: npt.NDArray[np.uint8]
+    fx: npt.NDArray[np.uint8]
+    cols: np.ndarray | None
+
+    def strip(self, r0: int, r1: int, index_out: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Index, fx and fy of face rows r0..r1, all C-contiguous (Pillow maps them). The
+        index goes to `index_out` as int64: np.take is about twice as fast with intp
+        indices as with the stored int32 ones, which it would convert on every call."""
+        index = index_out[: r1 - r0]
+        if self.cols is None:
+            index[...] = self.rows[r0:r1]
+            return index, self.fx[r0:r1], self.fy[r0:r1]
+        np.add(self.rows[r0:r1], self.cols, out=index)
+        return index, self.fx[: r1 - r0], self.fy[r0:r1]
 
 
-def _split(coord: np.ndarray, limit: int) -> tuple[np.ndarray, npt.NDArray[np.uint8]]:
-    base = np.minimum(np.floor(coord), limit - 1)
-    weight = np.rint((coord - base) * 255).astype(np.uint8)
-    return base.astype(np.int32), weight
+def _split(coord: np.ndarray, limit: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
+    """Integer part (at most limit - 1: the padding supplies its neighbour) and 8-bit
+    fraction of continuous, non-negative source coordinates; few passes, no int64."""
+    base = coord.astype(np.int32)  # truncation is floor here: coordinates are >= 0
+    np.minimum(base, limit - 1, out=base)
+    frac = np.subtract(coord, base, dtype=coord.dtype)
+    frac *= 255
+    frac += 0.5
+    return base, frac.astype(np.uint8)
 
 
-@lru_cache(maxsize=1)
-def face_maps(n: int, w: int, h: int) -> dict[str, FaceMap]:
-    """Lookup maps of the six faces for face size n and a w x h source (cached: uploads and
-    the demo seed tile many sources of one size; about 32 bytes per face pixel). The four side faces share their
-    vertical map and differ horizontally by a quarter turn; only front and top are solved
-    with trigonometry, the rest is index arithmetic."""
+def _index_dtype(w: int, h: int) -> type[np.signedinteger[Any]]:
+    # int32 halves the maps' memory; sources past 2**31 padded pixels need 64 bits.
+    return np.int32 if (w + 1) * (h + 1) < 2**31 else np.int64
+
+
+def _flat_index(y: np.ndarray, x: np.ndarray | int, w: int, h: int) -> np.ndarray:
+    index = y.astype(_index_dtype(w, h))
+    index *= w + 1
+    index += x
+    return index
+
+
+def _mirror_columns(left: np.ndarray, flip: float | None) -> np.ndarray:
+    """Full-width rows from their left half, for maps that the face's left-right mirror
+    turns into `flip - value` (or leaves unchanged where flip is None). Texel centres are
+    symmetric about 0, so the mirrored pixels are exact and half the trigonometry goes."""
+    right = left[:, ::-1]
+    return np.concatenate([left, right if flip is None else flip - right], axis=1)
+
+
+def _row_blocks(n: int) -> list[tuple[int, int]]:
+    # Lookups are solved a block of rows at a time so every temporary stays in cache:
+    # whole-face float temporaries made the maps memory-bound (seconds at 4096 px).
+    return [(r0, min(n, r0 + LOOKUP_ROWS)) for r0 in range(0, n, LOOKUP_ROWS)]
+
+
+def _side_lookups(n: int, w: int, h: int) -> dict[str, FaceLookup]:
+    """Front, right, back, left: the same face turned by quarter turns of yaw. With face
+    coordinates as a row (a) and a column (b), PSV's formulas broadcast to a yaw per column
+    and a pitch per pixel, so only the pitch map is n x n, shared by the four faces. Pitch
+    is even left-right and odd top-bottom: one quarter of it is solved."""
     c = _texel_coords(n)
-    a, b = np.meshgrid(c, c)
-    stride = w + 1
-    maps: dict[str, FaceMap] = {}
-    # Side faces: yaw depends on the column only, pitch on both.
-    yaw_front, pitch_front = yaw_pitch(*face_vectors("front", a, b))
-    u, v = _equirect_uv(yaw_front[0], pitch_front, w, h)
-    x0, fx = _split(u, w)
-    y0, fy = _split(v, h)
-    rows = y0 * stride
-    shared_fx = np.broadcast_to(fx, (n, n)).copy()
+    c64 = c.astype(np.float64)  # 1-D, so double precision costs nothing
+    u = _equirect_u(yaw_pitch(*face_vectors("front", c64, np.zeros_like(c64)))[0], w)
+    rows = np.empty((n, n), _index_dtype(w, h))
+    fy = np.empty((n, n), np.uint8)
+    left = c[None, : n // 2]
+    for r0, r1 in _row_blocks(n // 2):
+        pitch = _mirror_columns(_front_pitch(left, c[r0:r1, None]), None)
+        y0, fy[r0:r1] = _split(_equirect_v(pitch, h), h)
+        rows[r0:r1] = _flat_index(y0, 0, w, h)
+        y0, fy_mirrored = _split(_equirect_v(-pitch, h), h)
+        rows[n - r1 : n - r0], fy[n - r1 : n - r0] = (
+            _flat_index(y0, 0, w, h)[::-1],
+            fy_mirrored[::-1],
+        )
+    strip = min(STRIP_ROWS, n)
+    lookups = {}
     for k, face in enumerate(("front", "right", "back", "left")):
-        if w % 4:  # a quarter turn is not a whole number of source columns
-            xk, fxk = _split(np.mod(u + k * w / 4, w), w)
-            fx2d = np.broadcast_to(fxk, (n, n)).copy()
-        else:
-            xk, fx2d = np.mod(x0 + k * w // 4, w), shared_fx
-        maps[face] = FaceMap((rows + xk[None, :]).astype(np.int32), fx2d, fy)
-    # Top face by trigonometry; the bottom face is its mirror image (pitch negated).
-    yaw_top, pitch_top = yaw_pitch(*face_vectors("top", a, b))
-    u, v = _equirect_uv(yaw_top, pitch_top, w, h)
-    xt, fxt = _split(u, w)
-    yt, fyt = _split(v, h)
-    maps["top"] = FaceMap((yt * stride + xt).astype(np.int32), fxt, fyt)
-    vb = np.clip((h - 1) - v[::-1], 0, h - 1)
-    yb, fyb = _split(vb, h)
-    maps["bottom"] = FaceMap((yb * stride + xt[::-1]).astype(np.int32), fxt[::-1].copy(), fyb)
-    return maps
+        # A quarter turn need not be a whole number of columns (w % 4): split again.
+        xk, fxk = _split(np.mod(u + k * w / 4, w), w)
+        fx = np.ascontiguousarray(np.broadcast_to(fxk, (strip, n)))
+        lookups[face] = FaceLookup(rows, fy, fx, xk.astype(np.int64))
+    return lookups
 
 
-def _padded_source(rgb: Image.Image) -> U32:
-    """The source as packed RGBA words with one extra column (a copy of column 0, so the
-    yaw seam wraps) and one extra row (a copy of the last), flattened."""
-    arr = np.asarray(rgb)
-    h, w = arr.shape[:2]
-    packed = np.empty((h + 1, w + 1, 4), np.uint8)
-    packed[:h, :w, :3] = arr
-    packed[:h, w, :3] = arr[:, 0]
-    packed[:, :, 3] = 255
-    packed[h] = packed[h - 1]
-    return packed.view(np.uint32).reshape(-1)
+# The two functions below are yaw_pitch(*face_vectors(face, a, b)) rewritten with np.arctan
+# where that is exact for the half-face they are used on: NumPy's arctan2 costs about 54
+# ns a value here, arctan 22, hypot 13, sqrt 1 (tests compare them with the plain formulas).
 
 
-def remap_face(src: U32, stride: int, fmap: FaceMap, n: int) -> Image.Image:
-    """One cube face, bilinear: four gathers (the neighbours are the same index into
-    shifted views of the source) blended by Pillow."""
-    corners = []
-    for offset in (0, 1, stride, stride + 1):
-        buf = np.take(src[offset:], fmap.index)
-        corners.append(Image.frombuffer("RGBA", (n, n), buf, "raw", "RGBA", 0, 1))
-    fx = Image.frombuffer("L", (n, n), fmap.fx, "raw", "L", 0, 1)
-    fy = Image.frombuffer("L", (n, n), fmap.fy, "raw", "L", 0, 1)
-    upper = Image.composite(corners[1], corners[0], fx)
-    lower = Image.composite(corners[3], corners[2], fx)
-    return Image.composite(lower, upper, fy).convert("RGB")
+def _front_pitch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pitch of the front face: arctan2(-b, hypot(-a, 1)), and the hypot is positive."""
+    return np.arctan(-b / np.sqrt(a * a + 1))
 
 
-def cube_faces(rgb: Image.Image, n: int) -> dict[str, Image.Image]:
-    """The six n x n faces of an RGB equirectangular image, in PSV orientation."""
+def _top_yaw_pitch(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Yaw and pitch of the top face's left half (a < 0): yaw = arctan2(-a, -b), which for
+    -a > 0 is pi/2 - arctan(b / a); pitch = arctan2(1, hypot(a, b)) = arctan(1 / hypot)."""
+    yaw = np.float32(np.pi / 2) - np.arctan(b / a)
+    return yaw, np.arctan(1 / np.sqrt(a * a + b * b))
+
+
+def _empty_lookup(n: int, dtype: type[np.signedinteger[Any]]) -> FaceLookup:
+    return FaceLookup(
+        np.empty((n, n), dtype), np.empty((n, n), np.uint8), np.empty((n, n), np.uint8), None
+    )
+
+
+def _polar_lookups(n: int, w: int, h: int) -> dict[str, FaceLookup]:
+    """Top by trigonometry (yaw is odd and pitch even under the left-right mirror); the
+    bottom face is the top's mirror image: rows reversed, pitch negated (v -> h - 1 - v)."""
+    c = _texel_coords(n)
+    left = c[None, : n // 2]
+    dtype = _index_dtype(w, h)
+    top, bottom = (_empty_lookup(n, dtype) for _ in range(2))
+    for r0, r1 in _row_blocks(n):
+        yaw, pitch = _top_yaw_pitch(left, c[r0:r1, None])
+        x0, fx = _split(_equirect_u(_mirror_columns(yaw, 0.0), w), w)
+        v = _equirect_v(_mirror_columns(pitch, None), h)
+        y0, top.fy[r0:r1] = _split(v, h)
+        top.rows[r0:r1], top.fx[r0:r1] = _flat_index(y0, x0, w, h), fx
+        yb, fyb = _split((h - 1) - v, h)
+        mirrored = slice(n - r1, n - r0)
+        bottom.rows[mirrored] = _flat_index(yb, x0, w, h)[::-1]
+        bottom.fx[mirrored], bottom.fy[mirrored] = fx[::-1], fyb[::-1]
+    return {"top": top, "bottom": bottom}
+
+
+LookupSolver = Callable[[int, int, int], dict[str, FaceLookup]]
+
+
+def face_lookups(n: int, w: int, h: int) -> dict[str, FaceLookup]:
+    """Lookups of the six faces for face size n and a w x h source."""
+    return {face: lk for part in LOOKUP_PARTS for face, lk in lookup_part(part, n, w, h).items()}
+
+
+def lookup_part(part: LookupSolver, n: int, w: int, h: int) -> dict[str, FaceLookup]:
+    """One part of the lookups (side or polar faces; the tiler solves them on two threads),
+    about 12 bytes per face pixel. Up to 2048 px faces they are cached (uploads and the
+    demo seed tile many sources of one size); larger ones (300 MB at 4096 px) are not."""
+    if n <= CACHED_FACE_SIZE:
+        return _cached_part(part, n, w, h)
+    return part(n, w, h)
+
+
+@lru_cache(maxsize=2)
+def _cached_part(part: LookupSolver, n: int, w: int, h: int) -> dict[str, FaceLookup]:
+    return part(n, w, h)
+
+
+LOOKUP_PARTS: tuple[LookupSolver, ...] = (_side_lookups, _polar_lookups)
+
+
+# ---------------------------------------------------------------------------------------
+# Pixels: the padded source and the bilinear remap
+# ---------------------------------------------------------------------------------------
+
+
+def _padded_source(image: Image.Image) -> U32:
+    """The source as RGBX words, (h+1) x (w+1): one extra column (a copy of column 0, so
+    the yaw seam wraps) and one extra row (a copy of the last), so that every bilinear
+    neighbour is the same flat index plus 0, 1, stride or stride + 1."""
+    w, h = image.size
+    padded = np.empty((h + 1, w + 1), np.uint32)
+    if not _decode_jpeg_into(image, padded):
+        _copy_into(to_rgb(image), padded)
+    padded[:h, w] = padded[:h, 0]
+    padded[h] = padded[h - 1]
+    return padded
+
+
+def _copy_into(rgb: Image.Image, padded: U32) -> None:
+    """Copy a decoded RGB image in bands, so the only full-size copy is `padded` itself."""
     w, h = rgb.size
-    src = _padded_source(rgb)
-    maps = face_maps(n, w, h)
-    return {face: remap_face(src, w + 1, maps[face], n) for face in FACES}
+    for y0 in range(0, h, 512):
+        y1 = min(h, y0 + 512)
+        band = rgb.crop((0, y0, w, y1)).tobytes("raw", "RGBX")
+        padded[y0:y1, :w] = np.frombuffer(band, np.uint32).reshape(y1 - y0, w)
+
+
+def _decode_jpeg_into(image: Image.Image, padded: U32) -> bool:
+    """Decode a not yet loaded baseline RGB JPEG straight into `padded` (libjpeg-turbo
+    writes RGBX rows through a Pillow image mapped onto the NumPy buffer with its padded
+    stride): no decoded copy, no repacking. False if this image cannot take that path."""
+    tile = getattr(image, "tile", None)
+    fp = getattr(image, "fp", None)
+    getdecoder = getattr(Image, "_getdecoder", None)
+    w, h = image.size
+    if (
+        image.format != "JPEG"
+        or image.mode != "RGB"
+        or fp is None
+        or getdecoder is None
+        or not tile
+        or len(tile) != 1
+        or tuple(tile[0][1]) != (0, 0, w, h)  # (codec, extents, offset, args)
+        or tuple(tile[0][3]) != ("RGB", "")  # neither CMYK nor a draft() scale
+    ):
+        return False
+    target = Image.frombuffer("RGBX", (w, h), padded, "raw", "RGBX", (w + 1) * 4, 1)
+    decoder = getdecoder("RGBX", "jpeg", ("RGBX", ""), getattr(image, "decoderconfig", ()))
+    decoder.setimage(target.im, (0, 0, w, h))
+    fp.seek(tile[0][2])
+    # One call with the whole file: the decoder then never hands back an unread tail.
+    consumed, error = decoder.decode(fp.read())
+    decoder.cleanup()
+    if consumed >= 0 or error < 0:  # it wanted more data, or failed
+        raise PanoramaError(
+            "The image file is damaged or incomplete; please upload it again.",
+            code="truncated",
+        )
+    return True
+
+
+def _remap_strip(
+    src: U32, stride: int, index: np.ndarray, fx: np.ndarray, fy: np.ndarray, out: list[U32]
+) -> None:
+    """Face rows for one strip, bilinear, into out[0]: four gathers straight into buffers
+    that Pillow maps (the neighbours are the same index into shifted views of the source),
+    then three blends in C, in place."""
+    rows, n = index.shape
+    images = []
+    for buf, offset in zip(out, (0, 1, stride, stride + 1), strict=True):
+        # mode="wrap" lets take write into `buf` directly (mode="raise" buffers a copy)
+        # and is its fastest mode; the indices are in range by construction.
+        np.take(src[offset:], index, out=buf, mode="wrap")
+        images.append(Image.frombuffer("RGBX", (n, rows), buf, "raw", "RGBX", 0, 1))
+    mask_x = Image.frombuffer("L", (n, rows), fx, "raw", "L", 0, 1)
+    mask_y = Image.frombuffer("L", (n, rows), fy, "raw", "L", 0, 1)
+    box = (0, 0, n, rows)
+    # Blend in place in our writable buffers (Pillow's Python-level paste would copy an
+    # image mapped onto a buffer first; Image.composite is a copy plus this paste).
+    images[0].im.paste(images[1].im, box, mask_x.im)  # upper row pair
+    images[2].im.paste(images[3].im, box, mask_x.im)  # lower row pair
+    images[0].im.paste(images[2].im, box, mask_y.im)
+
+
+def remap_face(src: U32, lookup: FaceLookup, n: int) -> Image.Image:
+    """One n x n cube face (RGBX) from the padded source. The top-left gather of each strip
+    goes straight into the face's own rows, where the blends finish it: no strip copies."""
+    flat = src.reshape(-1)
+    stride = src.shape[1]
+    strip = min(STRIP_ROWS, n)
+    face = np.empty((n, n), np.uint32)
+    neighbours = np.empty((3, strip, n), np.uint32)
+    index_buf = np.empty((strip, n), np.int64)
+    for r0 in range(0, n, strip):
+        r1 = min(n, r0 + strip)
+        index, fx, fy = lookup.strip(r0, r1, index_buf)
+        out = [face[r0:r1], *(buf[: r1 - r0] for buf in neighbours)]
+        _remap_strip(flat, stride, index, fx, fy, out)
+    return Image.frombuffer("RGBX", (n, n), face, "raw", "RGBX", 0, 1)
+
+
+def cube_faces(image: Image.Image, n: int) -> dict[str, Image.Image]:
+    """The six n x n faces of an equirectangular image, in PSV orientation (RGB)."""
+    src = _padded_source(image)
+    lookups = face_lookups(n, image.width, image.height)
+    return {face: remap_face(src, lookups[face], n).convert("RGB") for face in FACES}
 
 
 # ---------------------------------------------------------------------------------------
@@ -239,31 +452,38 @@ def _save(image: Image.Image, path: Path, quality: int) -> None:
     image.save(path, "JPEG", quality=quality)
 
 
-def _write_face(
-    face: str,
-    image: Image.Image,
-    levels: list[int],
-    tile_size: int,
-    base_size: int,
-    root: Path,
-    quality: int,
-) -> None:
-    """All levels' tiles of one face (largest first, each half the previous) and its base."""
-    for size in reversed(levels):
+@dataclass(frozen=True)
+class _Job:
+    """What every face task needs to know."""
+
+    src: U32
+    lookups: dict[str, FaceLookup]
+    levels: list[int]
+    tile_size: int
+    base_size: int
+    root: Path
+    quality: int
+
+
+def _write_face(face: str, job: _Job) -> None:
+    """Remap one face at the largest level, then write every level's tiles (largest first,
+    each level half the previous, by Pillow's box reduce) and its base."""
+    image = remap_face(job.src, job.lookups[face], job.levels[-1])
+    for size in reversed(job.levels):
         if image.width != size:
             image = image.reduce(image.width // size)
-        count = size // tile_size
-        for col in range(count):
-            for row in range(count):
-                box = (
-                    col * tile_size,
-                    row * tile_size,
-                    (col + 1) * tile_size,
-                    (row + 1) * tile_size,
-                )
-                name = TILE_TEMPLATE.format(faceSize=size, face=face, col=col, row=row)
-                _save(image.crop(box), root / name, quality)
-    _save(image.reduce(image.width // base_size), root / "base" / f"{face}.jpg", quality)
+        _write_level(face, image, job)
+    base = image.reduce(image.width // job.base_size)
+    _save(base, job.root / "base" / f"{face}.jpg", job.quality)
+
+
+def _write_level(face: str, image: Image.Image, job: _Job) -> None:
+    tile, count = job.tile_size, image.width // job.tile_size
+    for col in range(count):
+        for row in range(count):
+            box = (col * tile, row * tile, (col + 1) * tile, (row + 1) * tile)
+            name = TILE_TEMPLATE.format(faceSize=image.width, face=face, col=col, row=row)
+            _save(image.crop(box), job.root / name, job.quality)
 
 
 def build_meta(width: int, height: int, levels: list[int], tile_size: int) -> dict[str, Any]:
@@ -288,18 +508,20 @@ def tile_panorama(
 ) -> dict[str, Any]:
     """Tile an equirectangular image into PSV cubemap tiles in `out_dir`, replacing any
     previous content atomically, and return the meta dict (also written as meta.json).
-    `progress`, if given, is called with the fraction done (0..1) after each face."""
+    `progress`, if given, is called (on the calling thread) with the fraction done (0..1)
+    after each face. Blocking and CPU-bound (it uses WORKERS threads): call it off the
+    event loop. A JPEG fresh from Image.open() is decoded here, straight into the working
+    buffer; validate uploads with upload.open_panorama first."""
     _check_options(tile_size, quality)
     check_panorama(source.width, source.height, tile_size)
-    rgb = to_rgb(source)
-    levels = plan_levels(rgb.width, tile_size)
-    meta = build_meta(rgb.width, rgb.height, levels, tile_size)
+    levels = plan_levels(source.width, tile_size)
+    meta = build_meta(source.width, source.height, levels, tile_size)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         tmp.chmod(0o755)  # mkdtemp makes it private; the scene must be readable when served
-        _write_all(rgb, tmp, levels, tile_size, quality, progress)
+        _write_all(source, tmp, levels, tile_size, quality, progress)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
         replace_dir(tmp, out_dir)
     except BaseException:
@@ -311,7 +533,7 @@ def tile_panorama(
 
 
 def _write_all(
-    rgb: Image.Image,
+    image: Image.Image,
     root: Path,
     levels: list[int],
     tile_size: int,
@@ -320,12 +542,27 @@ def _write_all(
 ) -> None:
     for size in [*levels, "base"]:
         (root / str(size)).mkdir()
-    base_size = min(BASE_SIZE, levels[0])
-    faces = cube_faces(rgb, levels[-1])
-    for i, face in enumerate(FACES):
-        _write_face(face, faces.pop(face), levels, tile_size, base_size, root, quality)
-        if progress:
-            progress((i + 1) / (len(FACES) + 1))
+    with ThreadPoolExecutor(WORKERS, thread_name_prefix="tiler") as pool:
+        # The lookups need no pixels: solve them while the source decodes.
+        n, w, h = levels[-1], image.width, image.height
+        parts = [pool.submit(lookup_part, part, n, w, h) for part in LOOKUP_PARTS]
+        src = _padded_source(image)
+        lookups = {face: lk for part in parts for face, lk in part.result().items()}
+        job = _Job(src, lookups, levels, tile_size, min(BASE_SIZE, levels[0]), root, quality)
+        # Slowest first (the polar faces gather with the least locality) so that the two
+        # workers finish together.
+        futures = [pool.submit(_write_face, face, job) for face in FACES_SLOWEST_FIRST]
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                future.result()
+                if progress:
+                    progress(done / (len(FACES) + 1))
+        except BaseException:
+            # Stop queued faces; leaving the `with` waits for running ones, so no worker
+            # writes into the temporary directory after the caller removes it.
+            for future in futures:
+                future.cancel()
+            raise
 
 
 # ---------------------------------------------------------------------------------------
