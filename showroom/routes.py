@@ -8,6 +8,11 @@ STAFF = "/staff"
 STAFF_CALL = "/staff/call/[consultation_id]"
 SUPERVISOR = "/supervisor"
 PAY = "/pay/[pay_token]"
+BOOK = "/book/[store_slug]"
+BOOKING_CONFIRMED = "/booking/confirmed/[booking_token]"
+BOOKING_JOIN = "/booking/join/[booking_token]"
+BOOKING_RESCHEDULE = "/booking/reschedule/[booking_token]"
+BOOKING_CANCEL = "/booking/cancel/[booking_token]"
 
 MEDIA = "/media"
 API = "/api"
@@ -35,3 +40,23 @@ def login(next_path: str = "") -> str:
 
 def calendar_feed(token: str) -> str:
     return f"/api/staff/calendar/{token}.ics"
+
+
+def book(store_slug: str, product_id: int | None = None) -> str:
+    return f"/book/{store_slug}" + (f"?product={product_id}" if product_id else "")
+
+
+def booking_confirmed(token: str) -> str:
+    return f"/booking/confirmed/{token}"
+
+
+def booking_join(token: str) -> str:
+    return f"/booking/join/{token}"
+
+
+def booking_reschedule(token: str) -> str:
+    return f"/booking/reschedule/{token}"
+
+
+def booking_cancel(token: str) -> str:
+    return f"/booking/cancel/{token}"

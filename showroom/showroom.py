@@ -10,7 +10,7 @@ import reflex as rx
 from consult.media import MediaRegistry
 from consult.reminders import reminders
 from showroom.api import build_api
-from showroom.pages import call, index, login, pay, staff, supervisor, tour
+from showroom.pages import booking, call, index, login, pay, staff, supervisor, tour
 from showroom.settings import get_settings
 
 # The one registry of live peer connections in this process, closed on shutdown.
@@ -46,3 +46,33 @@ app.add_page(
     on_load=supervisor.SupervisorState.load,
 )
 app.add_page(pay.pay_page, route=pay.ROUTE, title="Payment", on_load=pay.PayState.load)
+app.add_page(
+    booking.book_page,
+    route=booking.ROUTE,
+    title="Book a consultation",
+    on_load=booking.BookState.load,
+)
+app.add_page(
+    booking.confirmed_page,
+    route=booking.CONFIRMED_ROUTE,
+    title="Booking confirmed",
+    on_load=booking.ManageState.load_manage,
+)
+app.add_page(
+    booking.join_page,
+    route=booking.JOIN_ROUTE,
+    title="Your consultation",
+    on_load=booking.ManageState.load_join,
+)
+app.add_page(
+    booking.reschedule_page,
+    route=booking.RESCHEDULE_ROUTE,
+    title="Change your booking",
+    on_load=booking.ManageState.load_reschedule,
+)
+app.add_page(
+    booking.cancel_page,
+    route=booking.CANCEL_ROUTE,
+    title="Cancel your booking",
+    on_load=booking.ManageState.load_manage,
+)

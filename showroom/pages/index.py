@@ -32,6 +32,7 @@ def store_card(store: Any) -> rx.Component:
                 rx.button(T["index.enter_tour"], size="3"),
                 href="/tour/" + store["slug"] + "/" + store["entrance"],
             ),
+            rx.link(T["booking.book_link"], href="/book/" + store["slug"]),
             spacing="3",
         ),
         width="100%",

@@ -208,6 +208,9 @@ def product_panel() -> rx.Component:
                     align="center",
                 ),
                 rx.button(T["tour.call_now"], on_click=TourState.call_now, width="100%"),
+                rx.link(
+                    T["booking.ask"], href=f"/book/{TourState.store_slug}?product={product['id']}"
+                ),
                 spacing="3",
             ),
             position="absolute",
