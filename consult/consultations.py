@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from consult.models import ChatMessage, Consultation
+from consult.models import Booking, ChatMessage, Consultation
 from showroom.db import utcnow
 from showroom.identity import sign_link, verify_link
 from showroom.models import Store
@@ -17,6 +18,7 @@ from showroom.models import Store
 MAX_MESSAGE = 2000
 LINK_KIND = "call"
 WALK_IN_LINK_HOURS = 4
+JOIN_EARLY = timedelta(minutes=10)
 
 
 class ChatError(ValueError):
@@ -44,6 +46,40 @@ def start_walk_in(
     )
     session.add(consultation)
     session.flush()
+    return consultation
+
+
+class CallNotOpen(ValueError):
+    """A booking whose call cannot be joined (yet): `key` says why, translated on the page."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def call_for_booking(
+    session: Session, booking: Booking, *, now: datetime | None = None
+) -> Consultation:
+    """The one call of a booking, opened from JOIN_EARLY before its start until its end."""
+    now = now or utcnow()
+    if booking.status != "confirmed" or now >= booking.ends_at:
+        raise CallNotOpen("booking.join_closed")
+    if now < booking.starts_at - JOIN_EARLY:
+        raise CallNotOpen("booking.join_later")
+    existing = session.scalar(select(Consultation).where(Consultation.booking_id == booking.id))
+    if existing is not None:
+        return existing
+    consultation = Consultation(
+        store_id=booking.store_id, booking_id=booking.id, staff_id=booking.staff_id,
+        customer_name=booking.customer_name, visitor_id=booking.visitor_id,
+    )  # fmt: skip
+    try:
+        with session.begin_nested():  # two tabs joining at once: the unique key picks one call
+            session.add(consultation)
+    except IntegrityError:
+        return session.scalars(
+            select(Consultation).where(Consultation.booking_id == booking.id)
+        ).one()
     return consultation
 
 

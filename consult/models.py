@@ -178,7 +178,7 @@ class Consultation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
     booking_id: Mapped[int | None] = mapped_column(
-        ForeignKey("bookings.id", ondelete="SET NULL"), nullable=True
+        ForeignKey("bookings.id", ondelete="SET NULL"), nullable=True, unique=True
     )
     staff_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True, index=True

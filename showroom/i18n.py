@@ -312,9 +312,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Please come back to this page at the time of your consultation.",
         "ご相談の時間になりましたら、このページを開いてください。",
     ),
-    "booking.join_not_ready": (
-        "Joining online from this page is not available yet. The store will contact you.",
-        "このページからのオンライン参加はまだご利用いただけません。店舗よりご連絡いたします。",
+    "booking.join_now": ("Join the video call", "ビデオ相談に参加する"),
+    "booking.join_closed": (
+        "This consultation is over or was cancelled.",
+        "このご相談は終了したか、キャンセルされました。",
     ),
     "booking.reschedule_title": ("Change your booking", "ご予約の日時変更"),
     "booking.choose_new_time": ("Choose a new time", "新しい日時を選ぶ"),

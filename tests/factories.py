@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.orm import Session
 
+from consult import bookings
+from consult.models import ConsultationType, Question
 from showroom.identity import hash_password
-from showroom.models import Hotspot, Product, Scene, StaffMember, Stock, Store
+from showroom.models import Hotspot, Product, Scene, StaffMember, Stock, Store, WeeklyAvailability
+
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 def store(session: Session, slug: str = "aoyama") -> Store:
@@ -84,3 +91,31 @@ def hotspot(
     session.add(row)
     session.flush()
     return row
+
+
+def booking(session: Session, days_ahead: int = 2) -> tuple[int, int, datetime]:
+    """A confirmed "room" booking with Aiko at 15:00 Tokyo time; (staff id, store id, start)."""
+    shop = store(session)
+    shop.timezone = "Asia/Tokyo"
+    aiko = staff(session, shop)
+    sofa = product(session)
+    kind = ConsultationType(store_id=shop.id, slug="room", name_en="Room planning",
+                            name_ja="お部屋のプランニング", duration_minutes=30, min_notice_minutes=60)  # fmt: skip
+    session.add(kind)
+    session.flush()
+    plan = Question(consultation_type_id=kind.id, kind="yes_no", required=True,
+                    label_en="Do you have a floor plan?", label_ja="間取り図はありますか？")  # fmt: skip
+    session.add(plan)
+    session.add_all(
+        WeeklyAvailability(staff_id=aiko.id, weekday=d, start_minute=0, end_minute=1440)
+        for d in range(7)
+    )
+    session.flush()
+    now = datetime.now(UTC)
+    start = (now + timedelta(days=days_ahead)).astimezone(TOKYO).replace(hour=15, minute=0, second=0,
+                                                                 microsecond=0)  # fmt: skip
+    bookings.book(session, kind.id, start.astimezone(UTC), staff_id=aiko.id,
+                  customer_name="Hanako Yamada", customer_email="hanako@example.com",
+                  answers={str(plan.id): "no"}, product_id=sofa.id)  # fmt: skip
+    session.commit()
+    return aiko.id, shop.id, start

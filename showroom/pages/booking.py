@@ -30,6 +30,7 @@ from consult.bookings import (
     reschedule,
     rules_of,
 )
+from consult.consultations import JOIN_EARLY, CallNotOpen, call_for_booking, customer_link
 from consult.mail import MailError, mailer_from_settings
 from consult.models import Booking, ConsultationType
 from showroom import routes
@@ -43,7 +44,6 @@ from showroom.tours import localised
 
 log = logging.getLogger(__name__)
 ANYONE = "0"  # the staff choice meaning "anyone available"
-JOIN_OPENS_MINUTES = 10  # the join page counts the call as due this long before it starts
 
 
 # Plain data for the pages (run in worker threads) -------------------------------------------
@@ -258,7 +258,7 @@ def _summary(session: Session, booking: Booking, lang: str) -> dict[str, str]:
     assert store is not None and kind is not None
     zone = booking.customer_timezone or store.timezone
     manage = link_token(key, booking, "manage")
-    opens = booking.starts_at - timedelta(minutes=JOIN_OPENS_MINUTES)
+    opens = booking.starts_at - JOIN_EARLY
     # Shown up front; the domain refuses the change itself (BookingError) all the same.
     late = utcnow() + timedelta(minutes=rules_of(kind).min_notice) > booking.starts_at
     same_zone = zone == store.timezone  # then the store's time is not repeated
@@ -289,6 +289,16 @@ def load_booking(token: str, purpose: str, lang: str) -> dict[str, str]:
     with session_scope() as session:
         booking = booking_for_link(session, get_settings().secret_key, token, purpose)
         return _summary(session, booking, lang)
+
+
+def open_booked_call(token: str) -> str:
+    """The customer's call link for the booking behind a join token (works only when due)."""
+    key = get_settings().secret_key
+    with session_scope() as session:
+        booking = booking_for_link(session, key, token, "join")
+        consultation = call_for_booking(session, booking)
+        session.flush()
+        return customer_link(key, consultation).token
 
 
 def move_booking(token: str, starts_at: datetime, lang: str) -> dict[str, str]:
@@ -558,6 +568,17 @@ class ManageState(SlotPicker, rx.State):
     @rx.event
     async def load_join(self) -> None:
         await self._open("join")
+
+    @rx.event
+    async def join_call(self) -> EventSpec | None:
+        """Open (or rejoin) the booking's call and go there with the customer's call link."""
+        token = self.token
+        try:
+            link = await rx.run_in_thread(lambda: open_booked_call(token))
+        except (BookingError, CallNotOpen) as error:
+            self.error_key = error.key
+            return None
+        return rx.redirect(routes.call(link))
 
     @rx.event
     async def load_reschedule(self) -> None:
@@ -1086,14 +1107,16 @@ def join_page() -> rx.Component:
         ManageState.load_join,
         rx.cond(
             is_active(),
-            rx.callout(
-                rx.cond(
-                    BOOKING["due"] != "",
-                    T["booking.join_not_ready"],
-                    T["booking.join_later"],
+            rx.cond(
+                BOOKING["due"] != "",
+                rx.button(
+                    T["booking.join_now"],
+                    on_click=ManageState.join_call,
+                    size="3",
+                    color_scheme="grass",
+                    id="join-call",
                 ),
-                icon="video",
-                id="join-note",
+                rx.callout(T["booking.join_later"], icon="video", id="join-note"),
             ),
         ),
     )

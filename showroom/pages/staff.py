@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 from reflex_base.event import EventSpec
@@ -27,7 +28,7 @@ from showroom import routes
 from showroom.analytics import visitor_context
 from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, notice, page
-from showroom.models import Product
+from showroom.models import Product, Store
 from showroom.pages.chat import ChatState, chat_panel, publish_status
 from showroom.pubsub import get_broker
 from showroom.session_state import SessionState
@@ -107,11 +108,13 @@ class StaffState(rx.State):
 
     def _load_queue(self, store_id: int) -> None:
         with session_scope() as session:
+            store = session.get(Store, store_id)
+            zone = ZoneInfo(store.timezone if store else "UTC")
             self.calls = [
                 {
                     "id": c.id,
                     "status": c.status,
-                    "since": c.created_at.strftime("%H:%M"),
+                    "since": c.created_at.astimezone(zone).strftime("%H:%M"),
                     "name": c.customer_name,
                 }
                 for c in queue(session, store_id)

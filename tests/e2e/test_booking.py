@@ -332,5 +332,15 @@ def test_inside_the_minimum_notice_changes_are_refused_and_the_call_is_due(
         expect(page.locator("#booking-move, #booking-cancel")).to_have_count(0)
     shot(page, "too-late")
     page.goto(f"{app.url}/booking/join/{join}")
-    expect(page.locator("#join-note")).to_contain_text("not available yet")
     shot(page, "join-due")
+    page.locator("#join-call").click()
+    page.wait_for_url(re.compile(r".*/call/[^/]+/?$"))
+    expect(page.locator("#call-waiting")).to_have_text("Waiting for a member of staff…")
+    page.goto(f"{app.url}/booking/join/{join}")  # joining again is the same call, not a new one
+    page.locator("#join-call").click()
+    page.wait_for_url(re.compile(r".*/call/[^/]+/?$"))
+    calls = app.python(
+        "from showroom.db import session_scope\nfrom consult.models import Consultation\n"
+        "with session_scope() as s: print(s.query(Consultation).filter(Consultation.booking_id.isnot(None)).count())"
+    )
+    assert calls == "1"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -14,46 +13,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from consult import bookings
 from consult.media import MediaRegistry
-from consult.models import ConsultationType, Question
 from consult.staff_schedule import upcoming
 from showroom import db
 from showroom.api import build_api
-from showroom.models import WeeklyAvailability
 from showroom.settings import get_settings
 from tests import factories
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def make_booking(session: Session) -> tuple[int, int, datetime]:
-    store = factories.store(session)
-    store.timezone = "Asia/Tokyo"
-    aiko = factories.staff(session, store)
-    sofa = factories.product(session)
-    kind = ConsultationType(store_id=store.id, slug="room", name_en="Room planning",
-                            name_ja="お部屋のプランニング", duration_minutes=30, min_notice_minutes=60)  # fmt: skip
-    session.add(kind)
-    session.flush()
-    plan = Question(consultation_type_id=kind.id, kind="yes_no", required=True,
-                    label_en="Do you have a floor plan?", label_ja="間取り図はありますか？")  # fmt: skip
-    session.add(plan)
-    session.add_all(
-        WeeklyAvailability(staff_id=aiko.id, weekday=d, start_minute=0, end_minute=1440)
-        for d in range(7)
-    )
-    session.flush()
-    now = datetime.now(UTC)
-    start = (now + timedelta(days=2)).astimezone(TOKYO).replace(hour=15, minute=0, second=0,
-                                                                 microsecond=0)  # fmt: skip
-    bookings.book(session, kind.id, start.astimezone(UTC), staff_id=aiko.id,
-                  customer_name="Hanako Yamada", customer_email="hanako@example.com",
-                  answers={str(plan.id): "no"}, product_id=sofa.id)  # fmt: skip
-    session.commit()
-    return aiko.id, store.id, start
-
-
 def test_upcoming_bookings_in_store_time_with_translated_answers(session: Session) -> None:
-    staff_id, store_id, start = make_booking(session)
+    staff_id, store_id, start = factories.booking(session)
     [row] = upcoming(session, staff_id, store_id, "ja")
     assert row["when"] == f"{start:%Y-%m-%d} 15:00"
     assert row["customer"] == "Hanako Yamada" and row["product"] == "ソファ"
@@ -79,7 +49,7 @@ async def test_calendar_feed_needs_its_secret_link(
     client: httpx.AsyncClient, engine: Engine
 ) -> None:
     with Session(engine, expire_on_commit=False) as session:
-        staff_id, _store_id, start = make_booking(session)
+        staff_id, _store_id, start = factories.booking(session)
     token = bookings.staff_feed_token(get_settings().secret_key, staff_id)
     response = await client.get(f"/api/staff/calendar/{token}.ics")
     assert response.status_code == 200

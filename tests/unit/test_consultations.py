@@ -80,3 +80,29 @@ def test_no_chat_after_the_call_ended_or_in_unknown_calls(session: Session) -> N
         post_message(session, call.id, "customer", "hello?")
     with pytest.raises(LookupError):
         post_message(session, 9999, "customer", "hello?")
+
+
+def test_a_booked_call_opens_shortly_before_its_start_and_only_once(session: Session) -> None:
+    from datetime import timedelta
+
+    from consult.bookings import cancel, get_booking
+    from consult.consultations import JOIN_EARLY, CallNotOpen, call_for_booking
+    from consult.models import Booking
+
+    factories.booking(session)
+    booking = session.query(Booking).one()
+    with pytest.raises(CallNotOpen) as early:
+        call_for_booking(
+            session, booking, now=booking.starts_at - JOIN_EARLY - timedelta(minutes=1)
+        )
+    assert early.value.key == "booking.join_later"
+    first = call_for_booking(session, booking, now=booking.starts_at - JOIN_EARLY)
+    again = call_for_booking(session, booking, now=booking.starts_at + timedelta(minutes=5))
+    assert first.id == again.id and first.booking_id == booking.id
+    assert first.staff_id == booking.staff_id and first.customer_name == "Hanako Yamada"
+    with pytest.raises(CallNotOpen) as late:
+        call_for_booking(session, booking, now=booking.ends_at)
+    assert late.value.key == "booking.join_closed"
+    cancel(session, booking.id, by_staff=True)
+    with pytest.raises(CallNotOpen):
+        call_for_booking(session, get_booking(session, booking.id), now=booking.starts_at)

@@ -1,0 +1,94 @@
+"""How fast a tour opens in Chromium: first panorama pixels, sharp initial view, bytes.
+
+Starts the real app (production build, seeded demo store) and headless Chromium itself, opens
+/tour/aoyama/living in a fresh profile several times (cold cache), and prints one JSON object
+as its last line: {"first_pixels_s", "sharp_view_s", "bytes", "runs"} (medians).
+Run: .venv/bin/python bench/tour_load.py
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.e2e.app_server import start_app, stop_app
+
+RUNS = 5
+QUIET_MS = 1500  # no new tile for this long: the initial view is as sharp as it gets
+FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--enable-unsafe-swiftshader",
+]  # fmt: skip
+
+# Times (ms since navigation start) when the viewer first rendered and when each tile arrived.
+WATCH = """
+window.__tour = {ready: null, tiles: []};
+new MutationObserver((changes) => {
+  for (const c of changes) {
+    if (c.attributeName === 'data-ready' && c.target.dataset.ready === 'true' && !window.__tour.ready)
+      window.__tour.ready = performance.now();
+    if (c.attributeName === 'data-tiles-loaded') window.__tour.tiles.push(performance.now());
+  }
+}).observe(document, {attributes: true, subtree: true,
+                      attributeFilter: ['data-ready', 'data-tiles-loaded']});
+"""
+
+
+def measure(page: Page, url: str) -> tuple[float, float, int]:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    received: list[int] = []
+    cdp.on("Network.loadingFinished", lambda e: received.append(int(e["encodedDataLength"])))
+    page.goto(url)
+    page.wait_for_function("() => window.__tour && window.__tour.ready", timeout=60_000)
+    page.wait_for_function(
+        f"""() => {{ const t = window.__tour.tiles; const last = t.length ? t[t.length - 1]
+                     : window.__tour.ready; return performance.now() - last > {QUIET_MS}; }}""",
+        timeout=60_000,
+        polling=100,
+    )
+    ready, tiles = page.evaluate("() => [window.__tour.ready, window.__tour.tiles]")
+    sharp = max([ready, *tiles])
+    return ready / 1000, sharp / 1000, sum(received)
+
+
+def main() -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-tour-"))
+    app = start_app(data_dir)
+    results = []
+    try:
+        with sync_playwright() as driver:
+            for run in range(RUNS):
+                profile = data_dir / f"profile-{run}"
+                context = driver.chromium.launch_persistent_context(
+                    str(profile), executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                    headless=True, args=FLAGS, viewport={"width": 1280, "height": 720},
+                    device_scale_factor=1,
+                )  # fmt: skip
+                context.add_init_script(WATCH)
+                page = context.pages[0]
+                results.append(measure(page, f"{app.url}/tour/aoyama/living"))
+                context.close()
+                print(f"run {run}: first pixels {results[-1][0]:.2f} s, sharp {results[-1][1]:.2f} s, "
+                      f"{results[-1][2]:,} bytes", file=sys.stderr)  # fmt: skip
+    finally:
+        stop_app(app)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    print(json.dumps({
+        "first_pixels_s": round(statistics.median(r[0] for r in results), 3),
+        "sharp_view_s": round(statistics.median(r[1] for r in results), 3),
+        "bytes": int(statistics.median(r[2] for r in results)),
+        "runs": RUNS,
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

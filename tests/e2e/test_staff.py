@@ -1,0 +1,62 @@
+"""Staff: their bookings with the customer's answers, and their weekly hours."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ARTIFACTS, RunningApp, log_in
+
+BOOK_FOR_MIA = """
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+from sqlalchemy import select
+from consult import bookings
+from consult.models import ConsultationType, Question
+from showroom.db import session_scope
+from showroom.models import StaffMember
+tokyo = ZoneInfo("Asia/Tokyo")
+day = datetime.now(tokyo) + timedelta(days=3)
+while day.weekday() == 6:  # the demo staff work Monday to Saturday
+    day += timedelta(days=1)
+start = day.replace(hour=15, minute=0, second=0, microsecond=0).astimezone(UTC)
+with session_scope() as s:
+    mia = s.scalar(select(StaffMember).where(StaffMember.email == "mia@showroom.example"))
+    kind = s.scalar(select(ConsultationType).where(ConsultationType.slug == "room"))
+    q = {x.position: x.id for x in s.scalars(select(Question).where(Question.consultation_type_id == kind.id))}
+    bookings.book(s, kind.id, start, staff_id=mia.id, customer_name="Hanako Yamada",
+                  customer_email="hanako@example.com",
+                  answers={str(q[0]): "dining", str(q[1]): "no", str(q[2]): "18"})
+print(start.astimezone(tokyo).strftime("%Y-%m-%d %H:%M"))
+"""
+
+
+def test_staff_see_their_bookings_and_set_their_hours(app: RunningApp, page: Page) -> None:
+    when = app.python(BOOK_FOR_MIA)
+    log_in(page, app, "mia@showroom.example")
+    page.wait_for_url(re.compile(r".*/staff/?$"))
+    booking = (
+        page.locator("#staff-bookings")
+        .get_by_text(when)
+        .locator("xpath=ancestor::div[contains(@class,'rt-Card')]")
+    )
+    expect(booking.get_by_text("Hanako Yamada · hanako@example.com")).to_be_visible()
+    expect(booking.get_by_text("Do you have a floor plan?: No")).to_be_visible()
+    expect(booking.get_by_text("Which room are you furnishing?: Dining room")).to_be_visible()
+    expect(page.locator("#calendar-feed")).to_contain_text("/api/staff/calendar/")
+
+    monday = page.locator("#day-0")
+    expect(monday).to_have_value("10:00-13:00, 14:00-19:00")
+    monday.fill("10:00-13:00, 12:00-18:00")
+    page.locator("#save-hours").click()
+    expect(page.get_by_role("alert")).to_have_text("Two ranges overlap.")
+    monday.fill("11:00-18:00")
+    page.locator("#day-6").fill("12:00-16:00")
+    page.locator("#save-hours").click()
+    expect(page.locator("#hours-saved")).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "staff-page.png", full_page=True)
+
+    page.reload()
+    expect(page.locator("#day-0")).to_have_value("11:00-18:00")
+    expect(page.locator("#day-6")).to_have_value("12:00-16:00")
