@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from itertools import pairwise
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from showroom.models import WeeklyAvailability
+from showroom.models import AvailabilityException, WeeklyAvailability
 
 RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–〜~]\s*(\d{1,2}):(\d{2})\s*$")
 Range = tuple[int, int]  # minutes from midnight, [start, end)
@@ -22,7 +23,7 @@ Range = tuple[int, int]  # minutes from midnight, [start, end)
 class AvailabilityError(ValueError):
     """`key` is translated for the page; `weekday` says which day is wrong."""
 
-    def __init__(self, key: str, weekday: int) -> None:
+    def __init__(self, key: str, weekday: int = -1) -> None:
         super().__init__(f"{key} (weekday {weekday})")
         self.key, self.weekday = key, weekday
 
@@ -82,3 +83,47 @@ def replace_week(session: Session, staff_id: int, week: Mapping[int, str]) -> di
     )
     session.flush()
     return {d: format_day(r) for d, r in parsed.items()}
+
+
+# Dates that differ from the week ---------------------------------------------------------------
+
+
+def set_date(session: Session, staff_id: int, day: date, hours: str, *, today: date) -> str:
+    """Replace the week's hours on one date: '' is a day off, else exactly these hours.
+
+    Stored as a day-off marker plus the new ranges, which is how slot search reads exceptions.
+    """
+    if day < today:
+        raise AvailabilityError("availability.past_date")
+    ranges = parse_day(hours, day.weekday())
+    clear_date(session, staff_id, day)
+    session.add(AvailabilityException(staff_id=staff_id, day=day))
+    session.add_all(
+        AvailabilityException(staff_id=staff_id, day=day, start_minute=s, end_minute=e)
+        for s, e in ranges
+    )
+    session.flush()
+    return format_day(ranges)
+
+
+def clear_date(session: Session, staff_id: int, day: date) -> None:
+    session.execute(
+        delete(AvailabilityException).where(
+            AvailabilityException.staff_id == staff_id, AvailabilityException.day == day
+        )
+    )
+
+
+def dates_of(session: Session, staff_id: int, today: date) -> list[tuple[date, str]]:
+    """Upcoming dates with their own hours ('' for a day off), soonest first."""
+    rows = session.scalars(
+        select(AvailabilityException)
+        .where(AvailabilityException.staff_id == staff_id, AvailabilityException.day >= today)
+        .order_by(AvailabilityException.day, AvailabilityException.start_minute)
+    )
+    days: dict[date, list[Range]] = {}
+    for row in rows:
+        ranges = days.setdefault(row.day, [])
+        if row.start_minute is not None and row.end_minute is not None:
+            ranges.append((row.start_minute, row.end_minute))
+    return [(day, format_day(ranges)) for day, ranges in days.items()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,14 @@ import reflex as rx
 from reflex_base.event import EventSpec
 from sqlalchemy import select
 
-from consult.availability import AvailabilityError, replace_week, week_of
+from consult.availability import (
+    AvailabilityError,
+    clear_date,
+    dates_of,
+    replace_week,
+    set_date,
+    week_of,
+)
 from consult.booking import BookingError
 from consult.bookings import get_booking, mark_outcome, staff_feed_token
 from consult.checkout import request_payment_in_call
@@ -47,7 +55,53 @@ class StaffState(rx.State):
     week_error_key: str = ""
     week_error_day: int = -1
     week_saved: bool = False
+    dates: list[dict[str, str]] = []
+    date_error_key: str = ""
     _polling: bool = False
+
+    def _store_today(self, session: Any, store_id: int) -> date:
+        store = session.get(Store, store_id)
+        return datetime.now(ZoneInfo(store.timezone if store else "UTC")).date()
+
+    def _load_dates(self, session: Any, staff_id: int, store_id: int) -> None:
+        today = self._store_today(session, store_id)
+        self.dates = [
+            {"day": day.isoformat(), "hours": hours}
+            for day, hours in dates_of(session, staff_id, today)
+        ]
+
+    @rx.event
+    async def save_date(self, form: dict[str, str]) -> None:
+        who = (await self.get_state(SessionState)).current_staff()
+        if who is None:
+            return
+        try:
+            day = date.fromisoformat(form.get("day", ""))
+        except ValueError:
+            self.date_error_key = "availability.bad_date"
+            return
+        try:
+            with session_scope() as session:
+                today = self._store_today(session, who.store_id)
+                set_date(session, who.staff_id, day, form.get("hours", ""), today=today)
+                self._load_dates(session, who.staff_id, who.store_id)
+        except AvailabilityError as error:
+            self.date_error_key = error.key
+            return
+        self.date_error_key = ""
+
+    @rx.event
+    async def remove_date(self, day: str) -> None:
+        who = (await self.get_state(SessionState)).current_staff()
+        if who is None:
+            return
+        try:
+            parsed = date.fromisoformat(day)
+        except ValueError:
+            return
+        with session_scope() as session:
+            clear_date(session, who.staff_id, parsed)
+            self._load_dates(session, who.staff_id, who.store_id)
 
     @rx.event
     def set_day(self, weekday: int, text: str) -> None:
@@ -81,6 +135,7 @@ class StaffState(rx.State):
         with session_scope() as session:
             self.bookings = upcoming(session, who.staff_id, who.store_id, session_state.lang)
             week = week_of(session, who.staff_id)
+            self._load_dates(session, who.staff_id, who.store_id)
         self.week = [week[d] for d in range(7)]
         token = staff_feed_token(settings.secret_key, who.staff_id)
         self.feed_url = f"{settings.public_url}{routes.calendar_feed(token)}"
@@ -224,7 +279,7 @@ def day_row(weekday: int) -> rx.Component:
             value=StaffState.week[weekday],
             on_change=lambda text: SET_DAY(weekday, text),
             id=f"day-{weekday}",
-            placeholder="10:00-13:00, 14:00-19:00",
+            placeholder=T["availability.day_off"],
             width="22em",
             color_scheme=rx.cond(wrong, "red", "gray"),
         ),
@@ -251,6 +306,57 @@ def availability_section() -> rx.Component:
         spacing="2",
         width="100%",
         id="availability",
+    )
+
+
+REMOVE_DATE: Any = StaffState.remove_date
+
+
+def date_row(item: Any) -> rx.Component:
+    hours = item["hours"].to(str)
+    return rx.hstack(
+        rx.text(item["day"].to(str), weight="medium", width="7em"),
+        rx.text(rx.cond(hours == "", T["availability.day_off"], hours)),
+        rx.button(
+            T["availability.remove"],
+            size="1",
+            variant="ghost",
+            color_scheme="red",
+            on_click=REMOVE_DATE(item["day"].to(str)),
+        ),
+        align="center",
+    )
+
+
+def dates_section() -> rx.Component:
+    return rx.vstack(
+        rx.heading(T["availability.dates_title"], size="4"),
+        rx.text(T["availability.dates_help"], size="2", color_scheme="gray"),
+        rx.cond(
+            has_items(StaffState.dates),
+            rx.vstack(rx.foreach(StaffState.dates, date_row), id="special-dates", spacing="1"),
+            rx.text(T["availability.no_dates"], size="2"),
+        ),
+        rx.form(
+            rx.hstack(
+                rx.input(
+                    type="date", name="day", id="special-day", aria_label=T["availability.date"]
+                ),
+                rx.input(
+                    name="hours",
+                    id="special-hours",
+                    placeholder="10:00-13:00",
+                    aria_label=T["availability.hours"],
+                ),
+                rx.button(T["availability.save_date"], type="submit", id="save-date"),
+                align="center",
+            ),
+            on_submit=StaffState.save_date,
+            reset_on_submit=True,
+        ),
+        notice(StaffState.date_error_key),
+        spacing="2",
+        width="100%",
     )
 
 
@@ -305,6 +411,7 @@ def staff_page() -> rx.Component:
                 ),
                 bookings_section(),
                 availability_section(),
+                dates_section(),
                 spacing="4",
                 width="100%",
             )

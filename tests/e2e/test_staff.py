@@ -60,3 +60,28 @@ def test_staff_see_their_bookings_and_set_their_hours(app: RunningApp, page: Pag
     page.reload()
     expect(page.locator("#day-0")).to_have_value("11:00-18:00")
     expect(page.locator("#day-6")).to_have_value("12:00-16:00")
+
+
+def test_staff_set_a_day_off_and_other_hours_on_a_date(app: RunningApp, page: Page) -> None:
+    from datetime import date, timedelta
+
+    log_in(page, app, "ken@showroom.example")
+    page.wait_for_url(re.compile(r".*/staff/?$"))
+    expect(page.get_by_text("No dates with other hours.")).to_be_visible()
+    day = (date.today() + timedelta(days=10)).isoformat()
+
+    page.locator("#special-day").fill((date.today() - timedelta(days=2)).isoformat())
+    page.locator("#save-date").click()
+    expect(page.get_by_role("alert")).to_have_text("Choose today or a later date.")
+
+    page.locator("#special-day").fill(day)
+    page.locator("#save-date").click()
+    row = page.locator("#special-dates").get_by_text(day).locator("xpath=..")
+    expect(row).to_contain_text("Day off")
+    page.locator("#special-day").fill(day)
+    page.locator("#special-hours").fill("12:00-15:00")
+    page.locator("#save-date").click()
+    expect(row).to_contain_text("12:00-15:00")
+    page.screenshot(path=ARTIFACTS / "staff-dates.png", full_page=True)
+    row.get_by_role("button", name="Remove").click()
+    expect(page.get_by_text("No dates with other hours.")).to_be_visible()

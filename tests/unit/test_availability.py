@@ -49,3 +49,35 @@ def test_a_week_is_replaced_whole_or_not_at_all(session: Session) -> None:
         replace_week(session, member.id, {0: "09:00-17:00", 2: "nonsense"})
     assert week_of(session, member.id)[0] == "10:00-13:00, 14:00-19:00"  # untouched
     assert session.query(WeeklyAvailability).count() == 3
+
+
+def test_a_date_can_be_a_day_off_or_have_its_own_hours(session: Session) -> None:
+    from datetime import date, timedelta
+
+    from consult.availability import clear_date, dates_of, set_date
+    from consult.bookings import free_slots
+    from consult.models import ConsultationType
+    from tests.factories import TOKYO
+
+    staff_id, _store_id, start = factories.booking(session, days_ahead=5)
+    kind = session.query(ConsultationType).one()
+    day, today = start.date(), date.today()
+
+    def local_hours_free(on: date) -> set[int]:
+        slots = free_slots(session, kind.id, staff_id=staff_id, first_day=on, days=1)
+        return {slot.starts_at.astimezone(TOKYO).hour for slot in slots}
+
+    assert local_hours_free(day) >= {9, 16}  # the week: all day
+    assert set_date(session, staff_id, day, "", today=today) == ""
+    assert local_hours_free(day) == set()
+    assert set_date(session, staff_id, day, "10:00-12:00", today=today) == "10:00-12:00"
+    assert local_hours_free(day) == {10, 11}
+    assert dates_of(session, staff_id, today) == [(day, "10:00-12:00")]
+    with pytest.raises(AvailabilityError) as past:
+        set_date(session, staff_id, today - timedelta(days=1), "", today=today)
+    assert past.value.key == "availability.past_date"
+    with pytest.raises(AvailabilityError):
+        set_date(session, staff_id, day, "12:00-10:00", today=today)
+    assert dates_of(session, staff_id, today) == [(day, "10:00-12:00")]  # unchanged
+    clear_date(session, staff_id, day)
+    assert dates_of(session, staff_id, today) == [] and 16 in local_hours_free(day)
