@@ -19,6 +19,7 @@ from consult.booking import BookingError
 from consult.bookings import (
     bookings_by_id,
     claim_reminder,
+    claim_waitlist,
     due_reminders,
     link_token,
     release_reminder,
@@ -260,6 +261,32 @@ def waitlist_message(session: Session, entry: WaitlistEntry, *, base_url: str) -
         f"<p><a href='{escape(link)}'>{escape(_pick(LABELS['book_again'], lang))}</a></p>"
         "</body></html>\n",
     )
+
+
+def notify_waitlist(
+    session: Session,
+    mailer: Mailer,
+    store_id: int,
+    staff_id: int | None,
+    freed_at: datetime,
+    *,
+    base_url: str,
+    now: datetime | None = None,
+) -> int:
+    """After a cancel or a reschedule freed the time starting at `freed_at` (call it once the
+    change is committed): claim the waiting entries for that day (this staff member or anyone),
+    commit the claims so each is mailed once, then mail each. A refused mail is logged and never
+    undoes the change that freed the time. Returns the number of mails sent."""
+    claimed = claim_waitlist(session, store_id, staff_id, freed_at, now=now)
+    session.commit()
+    sent = 0
+    for entry in claimed:
+        try:
+            mailer.send(waitlist_message(session, entry, base_url=base_url))
+            sent += 1
+        except MailError:
+            log.exception("waitlist entry %s: opening mail not sent", entry.id)
+    return sent
 
 
 def send_due_reminders(

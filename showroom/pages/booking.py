@@ -19,13 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult.booking import BookingError, Slot, SlotTaken
-from consult.booking_mail import WEEKDAYS_JA, format_time, send_booking_mail
+from consult.booking_mail import WEEKDAYS_JA, format_time, notify_waitlist, send_booking_mail
 from consult.bookings import (
     book,
     booking_for_link,
     cancel,
     consultation_type,
     free_slots,
+    join_waitlist,
     link_token,
     reschedule,
     rules_of,
@@ -301,12 +302,31 @@ def open_booked_call(token: str) -> str:
         return customer_link(key, consultation).token
 
 
+def _tell_waitlist(session: Session, store_id: int, staff_id: int | None, freed: datetime) -> None:
+    """The time a booking held is free again: mail those waiting for that day. Runs after the
+    change is committed; a mail failure is logged and never undoes it."""
+    try:
+        notify_waitlist(
+            session,
+            mailer_from_settings(),
+            store_id,
+            staff_id,
+            freed,
+            base_url=get_settings().public_url,
+        )
+    except Exception:  # the change is committed; the page must still show it
+        session.rollback()
+        log.exception("waitlist for store %s at %s not notified", store_id, freed)
+
+
 def move_booking(token: str, starts_at: datetime, lang: str) -> dict[str, str]:
     with session_scope() as session:
         booking = booking_for_link(session, get_settings().secret_key, token, "manage")
+        freed = booking.starts_at
         reschedule(session, booking.id, starts_at)
         session.commit()
         _send(session, booking, "rescheduled")
+        _tell_waitlist(session, booking.store_id, booking.staff_id, freed)
         return _summary(session, booking, lang)
 
 
@@ -316,7 +336,25 @@ def cancel_booking(token: str, lang: str) -> dict[str, str]:
         cancel(session, booking.id)
         session.commit()
         _send(session, booking, "cancelled")
+        _tell_waitlist(session, booking.store_id, booking.staff_id, booking.starts_at)
         return _summary(session, booking, lang)
+
+
+def add_to_waitlist(
+    type_id: int, day: date, staff_id: int | None, name: str, email: str, lang: str
+) -> None:
+    """Store a waitlist entry (the domain cleans name and email: BookingError, nothing kept)."""
+    with session_scope() as session:
+        join_waitlist(
+            session,
+            type_id,
+            day,
+            customer_name=name,
+            customer_email=email,
+            staff_id=staff_id,
+            language=lang,
+        )
+        session.commit()
 
 
 def _parse_start(value: str) -> datetime | None:
@@ -383,6 +421,13 @@ class BookState(SlotPicker, rx.State):
     loading: bool = False
     submitting: bool = False
     _placed: str = ""  # the manage token once booked
+    waitlist_open: bool = False  # the form asks for a waitlist day instead of a slot
+    waitlist_day: str = ""  # ISO day shown in the waitlist's date field
+    waitlist_joined: str = ""  # the translated confirmation once on the waitlist
+
+    @rx.var
+    def staff_name(self) -> str:
+        return next((row["name"] for row in self.staff if row["id"] == self.staff_id), "")
 
     @rx.var
     def shown_ids(self) -> list[str]:
@@ -407,6 +452,7 @@ class BookState(SlotPicker, rx.State):
         self.type_id, self.staff_id, self.answers = "", ANYONE, {}
         self.start, self.error_key, self.next_slots = "", "", []
         self._placed, self.submitting = "", False
+        self.waitlist_open, self.waitlist_joined = False, ""
         self.day = str(query.get("day", ""))  # from a waitlist mail's link, if any
         await self._load_offer()
         return rx.call_script(
@@ -513,8 +559,54 @@ class BookState(SlotPicker, rx.State):
         )
 
     @rx.event
+    def open_waitlist(self) -> None:
+        """Offer the waitlist for the chosen day (or tomorrow when nothing is listed)."""
+        tomorrow = datetime.now(ZoneInfo(self.store_zone or "UTC")).date() + timedelta(days=1)
+        self.waitlist_day = self.day or tomorrow.isoformat()
+        self.waitlist_open, self.waitlist_joined, self.error_key = True, "", ""
+        self.start, self.next_slots = "", []  # waiting for a day, not booking a time
+
+    @rx.event
+    def close_waitlist(self) -> None:
+        self.waitlist_open, self.waitlist_joined, self.error_key = False, "", ""
+
+    @rx.event
+    def set_waitlist_day(self, value: str) -> None:
+        self.waitlist_day = value
+
+    async def _join_waitlist(self, form: dict[str, Any]) -> None:
+        lang = await self._lang()
+        today = datetime.now(ZoneInfo(self.store_zone or "UTC")).date()
+        try:
+            day = date.fromisoformat(str(form.get("waitlist_day", "")))
+        except ValueError:
+            day = today
+        if day <= today or not self.type_id:
+            self.error_key = "booking.waitlist_bad_day"
+            return
+        type_id = int(self.type_id)
+        staff_id = None if self.staff_id == ANYONE else int(self.staff_id)
+        name, email = str(form.get("customer_name", "")), str(form.get("email", ""))
+        self.submitting = True
+        try:
+            await rx.run_in_thread(
+                lambda: add_to_waitlist(type_id, day, staff_id, name, email, lang)
+            )
+        except BookingError as error:
+            self.error_key = error.key
+            return
+        finally:
+            self.submitting = False
+        self.error_key, self.waitlist_day = "", day.isoformat()
+        label = _day_label(day, lang)
+        self.waitlist_joined = t(lang, "booking.waitlist_joined").replace("{day}", label)
+
+    @rx.event
     async def submit(self, form: dict[str, Any]) -> AsyncIterator[EventSpec | None]:
         """Book off the event loop; the button shows progress meanwhile."""
+        if self.waitlist_open:
+            await self._join_waitlist(form)
+            return
         if self._placed:  # a second click after the booking went through
             yield rx.redirect(routes.booking_confirmed(self._placed))
             return
@@ -894,22 +986,125 @@ def contact_fields() -> rx.Component:
     )
 
 
+def waitlist_offer() -> rx.Component:
+    """Under the times: a button when nothing is free, else a quiet link."""
+    return rx.cond(
+        BookState.waitlist_open | BookState.loading,
+        rx.fragment(),
+        rx.cond(
+            has_items(BookState.days),
+            rx.button(
+                T["booking.waitlist_link"],
+                on_click=BookState.open_waitlist,
+                variant="ghost",
+                color_scheme="gray",
+                type="button",
+                size="2",
+                id="waitlist-link",
+            ),
+            rx.button(
+                T["booking.waitlist_join"],
+                on_click=BookState.open_waitlist,
+                variant="soft",
+                type="button",
+                id="waitlist-open",
+            ),
+        ),
+    )
+
+
+def waitlist_section() -> rx.Component:
+    """The day (and the staff choice above) the customer waits for."""
+    return section(
+        T["booking.waitlist_title"],
+        rx.text(T["booking.waitlist_hint"], size="2", color_scheme="gray"),
+        rx.flex(
+            rx.vstack(
+                field_label(T["booking.waitlist_day"], "waitlist_day", True),
+                rx.input(
+                    id="waitlist_day",
+                    name="waitlist_day",
+                    type="date",
+                    value=BookState.waitlist_day,
+                    on_change=BookState.set_waitlist_day,
+                ),
+                spacing="1",
+            ),
+            rx.vstack(
+                rx.text(T["booking.waitlist_staff"], weight="medium"),
+                rx.text(
+                    rx.cond(
+                        BookState.staff_id == ANYONE, T["booking.anyone"], BookState.staff_name
+                    ),
+                    id="waitlist-staff",
+                ),
+                spacing="1",
+            ),
+            spacing="6",
+            wrap="wrap",
+        ),
+        id="waitlist",
+    )
+
+
+def waitlist_actions() -> rx.Component:
+    return rx.cond(
+        BookState.waitlist_joined != "",
+        rx.callout(
+            BookState.waitlist_joined,
+            icon="mail",
+            color_scheme="green",
+            role="status",
+            id="waitlist-joined",
+        ),
+        rx.hstack(
+            rx.button(
+                T["booking.waitlist_join"],
+                type="submit",
+                size="3",
+                loading=BookState.submitting,
+                id="waitlist-submit",
+            ),
+            rx.button(
+                T["booking.waitlist_back"],
+                on_click=BookState.close_waitlist,
+                variant="ghost",
+                type="button",
+                size="3",
+                id="waitlist-back",
+            ),
+            spacing="4",
+            align="center",
+        ),
+    )
+
+
 def booking_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.cond(
-                has_items(BookState.questions),
-                section(T["booking.questions"], rx.foreach(BookState.questions, question)),
+                BookState.waitlist_open,
+                waitlist_section(),
+                rx.cond(
+                    has_items(BookState.questions),
+                    section(T["booking.questions"], rx.foreach(BookState.questions, question)),
+                ),
             ),
             section(T["booking.your_details"], contact_fields()),
             notice(BookState.error_key),
-            next_slots(BookState),
-            rx.button(
-                T["booking.submit"],
-                type="submit",
-                size="3",
-                loading=BookState.submitting,
-                id="booking-submit",
+            rx.cond(
+                BookState.waitlist_open,
+                waitlist_actions(),
+                rx.fragment(
+                    next_slots(BookState),
+                    rx.button(
+                        T["booking.submit"],
+                        type="submit",
+                        size="3",
+                        loading=BookState.submitting,
+                        id="booking-submit",
+                    ),
+                ),
             ),
             spacing="4",
             width="100%",
@@ -966,6 +1161,7 @@ def book_page() -> rx.Component:
                         rx.spinner(),
                         slot_picker(BookState, BookState.zone, BookState.store_zone),
                     ),
+                    waitlist_offer(),
                 ),
                 booking_form(),
                 spacing="4",

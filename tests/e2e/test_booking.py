@@ -344,3 +344,81 @@ def test_inside_the_minimum_notice_changes_are_refused_and_the_call_is_due(
         "with session_scope() as s: print(s.query(Consultation).filter(Consultation.booking_id.isnot(None)).count())"
     )
     assert calls == "1"
+
+
+def _booked_with_mail(app: RunningApp, staff_name: str, start: datetime, email: str) -> None:
+    """Another customer books `start` with this member of staff and gets the usual mail."""
+    app.python(
+        "from datetime import datetime\n"
+        "from sqlalchemy import select\n"
+        "from showroom.db import session_scope\n"
+        "from showroom.models import StaffMember\n"
+        "from showroom.settings import get_settings\n"
+        "from consult.booking_mail import send_booking_mail\n"
+        "from consult.bookings import book\n"
+        "from consult.mail import mailer_from_settings\n"
+        "from consult.models import ConsultationType\n"
+        "settings = get_settings()\n"
+        "with session_scope() as s:\n"
+        "    kind = s.scalar(select(ConsultationType).where(ConsultationType.slug == 'quick'))\n"
+        f"    staff = s.scalar(select(StaffMember.id).where(StaffMember.display_name == {staff_name!r}))\n"
+        f"    b = book(s, kind.id, datetime.fromisoformat({start.isoformat()!r}), staff_id=staff,\n"
+        f"             customer_name='Other', customer_email={email!r}, language='en')\n"
+        "    s.commit()\n"
+        "    send_booking_mail(s, mailer_from_settings(), b, 'confirmation',\n"
+        "                      base_url=settings.public_url, key=settings.secret_key)\n"
+    )
+
+
+def test_a_waitlisted_customer_is_mailed_when_a_booking_that_day_is_cancelled(
+    app: RunningApp, page: Page, smtp_server: SmtpSink
+) -> None:
+    waiting = f"yui-{uuid.uuid4().hex[:8]}@example.com"
+    other = f"other-{uuid.uuid4().hex[:8]}@example.com"
+    staff = "鈴木 健 (Ken Suzuki)"
+    page.goto(f"{app.url}/book/aoyama")
+    page.get_by_role("radio", name=re.compile("Quick question")).click()
+    page.get_by_role("radio", name=re.compile("Ken Suzuki")).click()
+    day, start = pick_slot(page)
+    _booked_with_mail(app, staff, start, other)
+
+    page.get_by_role(
+        "button", name="None of these times suit you? Join the waitlist for a day"
+    ).click()
+    expect(page.get_by_role("heading", name="Join the waitlist")).to_be_visible()
+    expect(page.get_by_label("Day you would like")).to_have_value(day)
+    expect(page.locator("#waitlist-staff")).to_have_text(staff)
+    page.get_by_label("Name").fill("Yui Mori")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_role("button", name="Join the waitlist").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    shot(page, "waitlist-form-error")
+    page.get_by_label("Email").fill(waiting)
+    page.get_by_role("button", name="Join the waitlist").click()
+    expect(page.locator("#waitlist-joined")).to_contain_text("We will email you if a time opens on")
+    shot(page, "waitlist-joined")
+    entries = app.python(
+        "from sqlalchemy import select\n"
+        "from showroom.db import session_scope\n"
+        "from consult.models import WaitlistEntry\n"
+        "with session_scope() as s:\n"
+        "    print(s.scalars(select(WaitlistEntry.day)"
+        f".where(WaitlistEntry.customer_email.in_([{waiting!r}, 'not-an-email']))).all())\n"
+    )
+    assert entries == f"[datetime.date({', '.join(str(int(p)) for p in day.split('-'))})]"
+
+    [confirmation] = mail_to(smtp_server, other, 1)
+    page.goto(link_in(confirmation, "cancel"))
+    page.get_by_role("button", name="Yes, cancel it").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your consultation was cancelled")
+
+    [opened] = mail_to(smtp_server, waiting, 1)
+    assert day in str(opened["Subject"])
+    body = opened.get_body(preferencelist=("plain",))
+    assert body is not None
+    found = re.search(r"https?://\S+/book/\d+\?day=\S+", body.get_content())
+    assert found, "no booking link in the waitlist mail"
+    page.goto(found.group(0))
+    day_button = page.locator(f"#booking-days button[data-day='{day}']")
+    expect(day_button).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("radio", name=re.compile("Quick question"))).to_be_checked()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from consult import bookings
 from consult.booking_mail import (
+    notify_waitlist,
     send_booking_mail,
     send_due_reminders,
     staff_feed,
@@ -233,3 +234,57 @@ def test_waitlist_mail_and_staff_feed(session: Session, sink: SmtpSink) -> None:
     assert bookings.staff_for_feed(KEY, token) == staff.id
     with pytest.raises(bookings.BookingError):
         bookings.staff_for_feed("another-key", token)
+
+
+def test_a_cancel_mails_the_matching_waitlist_once(session: Session, sink: SmtpSink) -> None:
+    """A cancel frees time: those waiting for that day (this staff member or anyone) get one
+    mail each; other days, other staff and a second cancel that day send nothing more."""
+    kind, staff = setup(session, "Asia/Tokyo")
+    other = StaffMember(store_id=kind.store_id, email="ren@example.com", display_name="Ren Mori",
+                        password_hash="!")  # fmt: skip
+    session.add(other)
+    session.flush()
+    now = local("Asia/Tokyo", "2026-03-20T09:00")
+    day = date(2026, 3, 24)
+
+    def wait(name: str, on: date, staff_id: int | None) -> None:
+        bookings.join_waitlist(session, kind.id, on, customer_name=name, staff_id=staff_id,
+                               customer_email=f"{name}@example.com", language="en")  # fmt: skip
+
+    wait("anyone", day, None)
+    wait("aiko-fan", day, staff.id)
+    wait("ren-fan", day, other.id)
+    wait("next-day", date(2026, 3, 25), None)
+    session.commit()
+    first = book(session, kind, local("Asia/Tokyo", "2026-03-24T10:00"), now, staff_id=staff.id)
+    second = book(session, kind, local("Asia/Tokyo", "2026-03-24T14:00"), now, staff_id=staff.id)
+
+    for made in (first, second):
+        bookings.cancel(session, made.id, now=now)
+        session.commit()
+        notify_waitlist(session, mailer(sink), made.store_id, made.staff_id, made.starts_at,
+                        base_url=BASE, now=now)  # fmt: skip
+
+    got = sink.wait_for(2)
+    assert len(sink.wait_for(3, timeout=0.5)) == 2  # nothing more after the second cancel
+    assert sorted(str(m["To"]) for m in got) == ["aiko-fan@example.com", "anyone@example.com"]
+    for message in got:
+        plain, _ = texts(message)
+        assert "2026-03-24" in str(message["Subject"])
+        assert f"{BASE}book/{kind.id}?day=2026-03-24" in plain
+
+
+def test_a_refused_waitlist_mail_keeps_the_cancel(session: Session) -> None:
+    kind, staff = setup(session, "Asia/Tokyo")
+    now = local("Asia/Tokyo", "2026-03-20T09:00")
+    bookings.join_waitlist(session, kind.id, date(2026, 3, 24), customer_name="Ken Ito",
+                           customer_email="ken@example.com")  # fmt: skip
+    made = book(session, kind, local("Asia/Tokyo", "2026-03-24T10:00"), now, staff_id=staff.id)
+    bookings.cancel(session, made.id, now=now)
+    session.commit()
+    dead = SmtpMailer("127.0.0.1", free_port(), timeout=1)
+    sent = notify_waitlist(session, dead, made.store_id, made.staff_id, made.starts_at,
+                           base_url=BASE, now=now)  # fmt: skip
+    assert sent == 0
+    session.expire_all()
+    assert bookings.get_booking(session, made.id).status == "cancelled"
