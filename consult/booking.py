@@ -7,6 +7,7 @@ Availability is wall-clock time in the store's zone, so daylight saving moves it
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 from collections import defaultdict
@@ -381,3 +382,29 @@ def clean_answers(
             continue
         cleaned[str(question.id)] = _normalise(question, value)
     return cleaned
+
+
+SCENE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def clean_tour_view(scene: object, yaw: object, pitch: object) -> dict[str, object] | None:
+    """The tour view a booking came from, or None if any part is missing or implausible.
+
+    It arrives in a link the browser built, so it is context to keep, never a reason to
+    refuse a booking.
+    """
+    try:
+        yaw_f, pitch_f = float(str(yaw)), float(str(pitch))
+    except ValueError:
+        return None
+    plausible = (
+        isinstance(scene, str)
+        and SCENE_SLUG.match(scene) is not None
+        and math.isfinite(yaw_f)
+        and math.isfinite(pitch_f)
+        and abs(yaw_f) <= 2 * math.pi
+        and abs(pitch_f) <= math.pi / 2
+    )
+    return (
+        {"scene": scene, "yaw": round(yaw_f, 4), "pitch": round(pitch_f, 4)} if plausible else None
+    )

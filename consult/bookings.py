@@ -313,6 +313,7 @@ def book(
     customer_timezone: str = "",
     product_id: int | None = None,
     visitor_id: str | None = None,
+    tour_view: Mapping[str, object] | None = None,
     now: datetime | None = None,
 ) -> Booking:
     """Book a slot with a named staff member, or with the fairest free one when `staff_id` is
@@ -331,6 +332,7 @@ def book(
         "customer_timezone": _clean_zone(customer_timezone),
         "product_id": product_id,
         "visitor_id": visitor_id,
+        "tour_view": dict(tour_view) if tour_view else None,
         "created_at": now,
     }
     if product_id is not None and session.get(Product, product_id) is None:

@@ -113,6 +113,8 @@ class Booking(Base):
     product_id: Mapped[int | None] = mapped_column(
         ForeignKey("products.id", ondelete="SET NULL"), nullable=True
     )
+    # Where the customer stood in the tour when they asked: {"scene", "yaw", "pitch"}.
+    tour_view: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     visitor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped on each change so calendar apps replace the event (iCalendar SEQUENCE).

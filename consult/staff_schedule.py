@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult.bookings import staff_bookings
 from consult.models import Booking, ConsultationType, Question
 from showroom.db import utcnow
 from showroom.i18n import MESSAGES, t
-from showroom.models import Product, Store
+from showroom.models import Product, Scene, Store
 from showroom.tours import localised
 
 DAYS_AHEAD = 14
@@ -40,6 +41,15 @@ def _answers(session: Session, booking: Booking, lang: str) -> list[dict[str, st
     return shown
 
 
+def _tour_scene(session: Session, booking: Booking, lang: str) -> str:
+    """The tour scene the customer asked from, by name ('' if they did not come from the tour)."""
+    slug = (booking.tour_view or {}).get("scene")
+    scene = session.scalar(
+        select(Scene).where(Scene.store_id == booking.store_id, Scene.slug == slug)
+    ) if isinstance(slug, str) else None  # fmt: skip
+    return localised(scene, "name", lang) if scene else ""
+
+
 def upcoming(
     session: Session, staff_id: int, store_id: int, lang: str, *, now: datetime | None = None
 ) -> list[dict[str, Any]]:
@@ -63,6 +73,7 @@ def upcoming(
                 "status": booking.status,
                 "product": localised(product, "name", lang) if product else "",
                 "answers": _answers(session, booking, lang),
+                "from_tour": _tour_scene(session, booking, lang),
                 "started": booking.starts_at <= now,
             }
         )

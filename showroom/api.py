@@ -106,7 +106,7 @@ async def health(_request: Request) -> JSONResponse:
 
 def build_api(registry: MediaRegistry) -> Starlette:
     settings = get_settings()
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    (settings.media_dir / "staff").mkdir(parents=True, exist_ok=True)
     return Starlette(
         routes=[
             Route(f"{routes.API}/health", health),
@@ -116,6 +116,7 @@ def build_api(registry: MediaRegistry) -> Starlette:
             *rtc_routes(registry, authorize_call),
             *webhook_routes(),
             *catalogue_routes(),
+            Mount(f"{routes.MEDIA}/staff", StaticFiles(directory=settings.media_dir / "staff")),
             Mount(f"{routes.MEDIA}/panoramas", StaticFiles(directory=settings.media_dir)),
         ]
     )

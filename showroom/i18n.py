@@ -106,6 +106,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "カレンダー購読用URL",
     ),
     "staff.product": ("Product", "商品"),
+    "staff.from_tour": ("Asked while looking at it in the tour", "ツアーで見ながらのご相談"),
     "status.confirmed": ("Confirmed", "確定"),
     "status.completed": ("Completed", "完了"),
     "status.no_show": ("No-show", "来店なし"),

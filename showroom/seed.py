@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from showroom.db import session_scope
 from showroom.identity import hash_password
 from showroom.models import Hotspot, Product, Scene, StaffMember, Stock, Store, WeeklyAvailability
 from showroom.settings import get_settings
+from showroom.tours import initials
 
 log = logging.getLogger(__name__)
 
@@ -346,6 +348,37 @@ def _seed_scenes(session: Session, store: Store, products: dict[str, Product]) -
             )
 
 
+PHOTO_COLOURS = ["#2f6f68", "#8a5a44", "#4a5d8a", "#7a4a7a"]
+PHOTO_SIZE = 256
+
+
+def _photo(text: str, colour: str) -> Image.Image:
+    """A portrait card (a head-and-shoulders silhouette and initials): demo staff have no photos."""
+    image = Image.new("RGB", (PHOTO_SIZE, PHOTO_SIZE), colour)
+    draw = ImageDraw.Draw(image)
+    light = (255, 255, 255)
+    draw.ellipse((78, 40, 178, 140), fill=(236, 224, 210))  # head
+    draw.pieslice((28, 150, 228, 350), 180, 360, fill=light)  # shoulders
+    font = ImageFont.load_default(size=44)
+    draw.text((PHOTO_SIZE / 2, 215), text, fill=colour, font=font, anchor="mm")
+    return image
+
+
+def ensure_staff_photos(session: Session, media_dir: Path) -> int:
+    """Give each demo staff member a photo file; returns how many were made."""
+    made = 0
+    folder = media_dir / "staff"
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, member in enumerate(session.scalars(select(StaffMember).order_by(StaffMember.id))):
+        name = f"{member.email.split('@')[0]}.png"
+        if member.photo == f"staff/{name}" and (folder / name).exists():
+            continue
+        colour = PHOTO_COLOURS[number % len(PHOTO_COLOURS)]
+        _photo(initials(member.display_name), colour).save(folder / name, optimize=True)
+        member.photo, made = f"staff/{name}", made + 1
+    return made
+
+
 def render_panoramas(session: Session, media_dir: Path, *, width: int = 4096) -> int:
     """Render and tile each demo scene whose tiles are missing; returns how many were made."""
     from showroom.panorama.demo_layout import DEMO_SCENES
@@ -390,6 +423,7 @@ def seed(*, width: int = 4096) -> bool:
             _seed_scenes(session, store, products)
             session.flush()
         render_panoramas(session, settings.media_dir, width=width)
+        ensure_staff_photos(session, settings.media_dir)
     return created
 
 

@@ -33,6 +33,12 @@ def localised(obj: Any, field: str, lang: str) -> str:
     return value
 
 
+def initials(display_name: str) -> str:
+    """'佐藤 愛子 (Aiko Sato)' → 'AS': the Latin name in brackets if there is one."""
+    latin = display_name.split("(")[-1].rstrip(")") if "(" in display_name else display_name
+    return "".join(part[0] for part in latin.split()[:2]).upper()
+
+
 def list_stores(session: Session, lang: str) -> list[dict[str, str]]:
     stores = session.scalars(select(Store).order_by(Store.id)).all()
     result = []

@@ -97,6 +97,7 @@ def booking(session: Session, days_ahead: int = 2) -> tuple[int, int, datetime]:
     """A confirmed "room" booking with Aiko at 15:00 Tokyo time; (staff id, store id, start)."""
     shop = store(session)
     shop.timezone = "Asia/Tokyo"
+    scene(session, shop, "living")
     aiko = staff(session, shop)
     sofa = product(session)
     kind = ConsultationType(store_id=shop.id, slug="room", name_en="Room planning",
@@ -116,6 +117,7 @@ def booking(session: Session, days_ahead: int = 2) -> tuple[int, int, datetime]:
                                                                  microsecond=0)  # fmt: skip
     bookings.book(session, kind.id, start.astimezone(UTC), staff_id=aiko.id,
                   customer_name="Hanako Yamada", customer_email="hanako@example.com",
-                  answers={str(plan.id): "no"}, product_id=sofa.id)  # fmt: skip
+                  answers={str(plan.id): "no"}, product_id=sofa.id,
+                  tour_view={"scene": "living", "yaw": 0.5, "pitch": -0.1})  # fmt: skip
     session.commit()
     return aiko.id, shop.id, start

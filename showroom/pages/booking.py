@@ -18,7 +18,7 @@ from reflex_base.event import EventSpec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult.booking import BookingError, Slot, SlotTaken
+from consult.booking import BookingError, Slot, SlotTaken, clean_tour_view
 from consult.booking_mail import WEEKDAYS_JA, format_time, notify_waitlist, send_booking_mail
 from consult.bookings import (
     book,
@@ -39,6 +39,7 @@ from showroom.db import session_scope, utcnow
 from showroom.i18n import MESSAGES, t
 from showroom.layout import T, has_items, has_key, notice, page
 from showroom.models import Product, StaffMember, Store
+from showroom.seed import initials
 from showroom.session_state import SessionState
 from showroom.settings import get_settings
 from showroom.tours import localised
@@ -136,6 +137,8 @@ def _staff_rows(session: Session, store_id: int, lang: str) -> list[dict[str, st
             "name": m.display_name,
             "languages": _translated("language", list(m.languages), lang),
             "specialities": _translated("speciality", list(m.specialities), lang),
+            "photo": f"{routes.MEDIA}/{m.photo}" if m.photo else "",
+            "initials": initials(m.display_name),
         }
         for m in members
     ]
@@ -211,6 +214,7 @@ class BookingRequest:
     zone: str
     product_id: int | None
     visitor_id: str | None
+    tour_view: dict[str, object] | None
 
 
 def _send(session: Session, booking: Booking, kind: str) -> None:
@@ -245,6 +249,7 @@ def place_booking(request: BookingRequest) -> str:
             customer_timezone=request.zone,
             product_id=request.product_id,
             visitor_id=request.visitor_id,
+            tour_view=request.tour_view,
         )
         session.commit()
         _send(session, booking, "confirmation")
@@ -417,6 +422,7 @@ class BookState(SlotPicker, rx.State):
     answers: dict[str, str] = {}
     product_id: int = 0
     product_name: str = ""
+    _tour_view: dict[str, object] = {}
     error_key: str = ""
     loading: bool = False
     submitting: bool = False
@@ -449,6 +455,8 @@ class BookState(SlotPicker, rx.State):
         self.ref = str(params.get("store_slug", ""))
         product = str(query.get("product", ""))
         self.product_id = int(product) if product.isdigit() else 0
+        view = clean_tour_view(query.get("scene"), query.get("yaw"), query.get("pitch"))
+        self._tour_view = view or {}
         self.type_id, self.staff_id, self.answers = "", ANYONE, {}
         self.start, self.error_key, self.next_slots = "", "", []
         self._placed, self.submitting = "", False
@@ -556,6 +564,7 @@ class BookState(SlotPicker, rx.State):
             zone=self.zone,
             product_id=self.product_id or None,
             visitor_id=visitor or None,
+            tour_view=(self._tour_view or None) if self.product_id else None,
         )
 
     @rx.event
@@ -770,22 +779,38 @@ def type_card(kind: Any) -> rx.Component:
 
 def staff_card(member: Any) -> rx.Component:
     return rx.radio_cards.item(
-        rx.vstack(
-            rx.text(member["name"], weight="bold"),
-            rx.text(T["booking.languages"] + SEP + member["languages"], size="2"),
-            rx.cond(
-                member["specialities"] != "",
-                rx.text(
-                    T["booking.specialities"] + SEP + member["specialities"],
-                    size="2",
-                    color_scheme="gray",
-                ),
+        rx.hstack(
+            rx.avatar(
+                src=member["photo"],
+                fallback=member["initials"],
+                size="5",
+                radius="full",
+                alt=member["name"],
+                class_name="staff-photo",
             ),
-            spacing="1",
-            align="start",
+            staff_details(member),
+            align="center",
             width="100%",
         ),
         value=member["id"],
+    )
+
+
+def staff_details(member: Any) -> rx.Component:
+    return rx.vstack(
+        rx.text(member["name"], weight="bold"),
+        rx.text(T["booking.languages"] + SEP + member["languages"], size="2"),
+        rx.cond(
+            member["specialities"] != "",
+            rx.text(
+                T["booking.specialities"] + SEP + member["specialities"],
+                size="2",
+                color_scheme="gray",
+            ),
+        ),
+        spacing="1",
+        align="start",
+        width="100%",
     )
 
 

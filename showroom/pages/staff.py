@@ -242,6 +242,10 @@ def booking_card(booking: Any) -> rx.Component:
                 booking["product"].to(str) != "",
                 rx.text(T["staff.product"], ": ", booking["product"].to(str), size="2"),
             ),
+            rx.cond(
+                booking["from_tour"].to(str) != "",
+                rx.text(T["staff.from_tour"], ": ", booking["from_tour"].to(str), size="2"),
+            ),
             rx.foreach(booking["answers"].to(list[dict[str, str]]), answer_line),
             rx.cond(
                 booking["started"].to(bool) & (booking["status"].to(str) == "confirmed"),

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
 from reflex_base.event import EventSpec
@@ -40,6 +41,8 @@ class TourState(rx.State):
     _scene_id: int = 0
     _watching: bool = False
     _last_look: float = 0.0
+    _view_yaw: float = 0.0
+    _view_pitch: float = 0.0
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -66,6 +69,7 @@ class TourState(rx.State):
         self.scene_slug, self.scene_name = view.scene_slug, view.scene_name
         self.panorama, self.base_url = view.panorama, view.base_url
         self.initial_yaw, self.initial_pitch = view.initial_yaw, view.initial_pitch
+        self._view_yaw, self._view_pitch = view.initial_yaw, view.initial_pitch
         self.markers, self.scenes = view.markers, view.scenes
         self.product = {}
         await self._record("scene_enter")
@@ -89,16 +93,28 @@ class TourState(rx.State):
 
     @rx.event
     async def record_view(self, view: dict[str, float]) -> None:
-        """A sample of where the visitor looks (the viewer sends at most two a second)."""
-        now = time.monotonic()
-        if now - self._last_look < LOOK_SAMPLE_S:
-            return
-        self._last_look = now
+        """Where the visitor looks (at most twice a second); stored as a sample every 2 s."""
         try:
             yaw, pitch = float(view["yaw"]), float(view["pitch"])
         except (KeyError, TypeError, ValueError):
             return
+        self._view_yaw, self._view_pitch = yaw, pitch
+        now = time.monotonic()
+        if now - self._last_look < LOOK_SAMPLE_S:
+            return
+        self._last_look = now
         await self._record("look", yaw=yaw, pitch=pitch)
+
+    @rx.event
+    def ask_staff(self) -> EventSpec | None:
+        """Book about the open product, taking along the view the visitor had of it."""
+        if not self.product:
+            return None
+        query = urlencode({
+            "product": self.product["id"], "scene": self.scene_slug,
+            "yaw": f"{self._view_yaw:.4f}", "pitch": f"{self._view_pitch:.4f}",
+        })  # fmt: skip
+        return rx.redirect(f"/book/{self.store_slug}?{query}")
 
     @rx.event(background=True)
     async def watch_catalogue(self) -> None:
@@ -208,8 +224,12 @@ def product_panel() -> rx.Component:
                     align="center",
                 ),
                 rx.button(T["tour.call_now"], on_click=TourState.call_now, width="100%"),
-                rx.link(
-                    T["booking.ask"], href=f"/book/{TourState.store_slug}?product={product['id']}"
+                rx.button(
+                    T["booking.ask"],
+                    on_click=TourState.ask_staff,
+                    variant="soft",
+                    width="100%",
+                    id="ask-staff",
                 ),
                 spacing="3",
             ),

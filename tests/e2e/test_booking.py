@@ -266,8 +266,10 @@ def test_ask_staff_about_a_product_in_the_tour_books_with_the_product_attached(
     page.goto(f"{app.url}/tour/aoyama/living")
     page.locator("[data-testid=panorama-viewer][data-ready='true']").wait_for(timeout=30_000)
     page.get_by_text("Hinoki three-seat sofa · ¥").click()
-    page.get_by_role("dialog").get_by_role("link", name=re.compile("book a consultation")).click()
-    page.wait_for_url(re.compile(r".*/book/aoyama/?\?product=\d+$"))
+    page.get_by_role("dialog").locator("#ask-staff").click()
+    page.wait_for_url(
+        re.compile(r".*/book/aoyama/?\?product=\d+&scene=living&yaw=[-.\d]+&pitch=[-.\d]+$")
+    )
     expect(page.locator("#booking-product")).to_have_text("About: Hinoki three-seat sofa")
     page.get_by_role("radio", name=re.compile("Quick question")).click()
     pick_slot(page)
@@ -281,10 +283,11 @@ def test_ask_staff_about_a_product_in_the_tour_books_with_the_product_attached(
         "from showroom.models import Product\n"
         "from consult.models import Booking\n"
         "with session_scope() as s:\n"
-        "    print(s.scalar(select(Product.sku).join(Booking, Booking.product_id == Product.id)"
-        f".where(Booking.customer_email == {email!r})))\n"
+        "    b = s.scalar(select(Booking).where(Booking.customer_email == "
+        f"{email!r}))\n"
+        "    print(s.get(Product, b.product_id).sku, b.tour_view['scene'])\n"
     )
-    assert product == "SOFA-001"
+    assert product == "SOFA-001 living"  # the product and the tour view it was seen from
 
 
 def _booking_under_way(app: RunningApp) -> tuple[str, str]:
@@ -422,3 +425,13 @@ def test_a_waitlisted_customer_is_mailed_when_a_booking_that_day_is_cancelled(
     day_button = page.locator(f"#booking-days button[data-day='{day}']")
     expect(day_button).to_have_attribute("aria-pressed", "true")
     expect(page.get_by_role("radio", name=re.compile("Quick question"))).to_be_checked()
+
+
+def test_staff_cards_show_photos(app: RunningApp, page: Page) -> None:
+    page.goto(f"{app.url}/book/aoyama")
+    photos = page.locator("img.staff-photo, .staff-photo img")
+    expect(photos).to_have_count(4)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.staff-photo, .staff-photo img')]"
+        ".every(img => img.complete && img.naturalWidth === 256)"
+    )

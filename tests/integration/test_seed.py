@@ -36,6 +36,10 @@ def test_seed_creates_a_store_a_person_can_walk_through(seeded: Engine) -> None:
             select(Question).where(Question.show_if_question_id.is_not(None))
         ).all()
         assert len(conditional) == 1 and conditional[0].show_if_answer == "no"
+        for member in session.scalars(select(StaffMember)):
+            assert member.photo is not None
+            with Image.open(get_settings().media_dir / member.photo) as photo:
+                assert photo.size == (256, 256)
         roles = sorted(session.scalars(select(StaffMember.role)))
         assert roles.count("staff") == 3 and roles.count("supervisor") == 1
         hotspots = session.scalars(select(Hotspot)).all()

@@ -29,6 +29,7 @@ def test_upcoming_bookings_in_store_time_with_translated_answers(session: Sessio
     assert row["customer"] == "Hanako Yamada" and row["product"] == "ソファ"
     assert row["answers"] == [{"question": "間取り図はありますか？", "answer": "いいえ"}]
     assert row["kind"] == "お部屋のプランニング" and row["started"] is False
+    assert row["from_tour"] == "リビング"  # the scene the customer asked from
     assert upcoming(session, staff_id + 999, store_id, "ja") == []
 
 

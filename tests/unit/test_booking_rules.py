@@ -266,3 +266,27 @@ def test_anyone_available_is_exactly_the_union_of_each_staff_members_slots() -> 
     expected = sorted({s for c in calendars for s in free_starts(c, rules, days, clock, earliest)})
     assert any_free_starts(calendars, rules, days, clock, earliest) == expected
     assert len(expected) > 50
+
+
+@pytest.mark.parametrize(
+    "scene, yaw, pitch, kept",
+    [
+        ("living", "0.5", "-0.1", True),
+        ("living", 3.1, 1.2, True),
+        (None, "0.5", "0", False),
+        ("Living Room!", "0.5", "0", False),
+        ("living", "nan", "0", False),
+        ("living", "100", "0", False),
+        ("living", "0", "2", False),
+        ("living", "east", "0", False),
+    ],
+)
+def test_the_tour_view_is_kept_only_when_plausible(
+    scene: object, yaw: object, pitch: object, kept: bool
+) -> None:
+    from consult.booking import clean_tour_view
+
+    view = clean_tour_view(scene, yaw, pitch)
+    assert (view is not None) == kept
+    if view is not None:
+        assert view["scene"] == scene and isinstance(view["yaw"], float)

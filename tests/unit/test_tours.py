@@ -64,3 +64,13 @@ def test_store_list_and_product_detail(session: Session) -> None:
     assert detail["price"] == "¥32,000" and detail["stock"] == 0 and detail["badge"] == "out"
     with pytest.raises(NotFound):
         product_detail(session, 9999, store.id, "en")
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [("佐藤 愛子 (Aiko Sato)", "AS"), ("Mia Tanaka", "MT"), ("Cher", "C")],
+)
+def test_initials_for_photo_fallbacks(name: str, expected: str) -> None:
+    from showroom.tours import initials
+
+    assert initials(name) == expected
