@@ -50,7 +50,12 @@ def login() -> rx.Component:
                 rx.vstack(
                     rx.heading(T["login.title"], size="6"),
                     notice(LoginState.error_key),
-                    rx.text(T["login.email"], as_="label", html_for="email", weight="medium"),
+                    rx.text(
+                        T["login.email"],
+                        as_="label",
+                        custom_attrs={"htmlFor": "email"},
+                        weight="medium",
+                    ),
                     rx.input(
                         id="email",
                         name="email",
@@ -59,7 +64,12 @@ def login() -> rx.Component:
                         width="100%",
                         size="3",
                     ),
-                    rx.text(T["login.password"], as_="label", html_for="password", weight="medium"),
+                    rx.text(
+                        T["login.password"],
+                        as_="label",
+                        custom_attrs={"htmlFor": "password"},
+                        weight="medium",
+                    ),
                     rx.input(
                         id="password",
                         name="password",

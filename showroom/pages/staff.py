@@ -278,7 +278,12 @@ SET_DAY: Any = StaffState.set_day
 def day_row(weekday: int) -> rx.Component:
     wrong = StaffState.week_error_day == weekday
     return rx.hstack(
-        rx.text(T[f"day.{weekday}"], width="7em", as_="label", html_for=f"day-{weekday}"),
+        rx.text(
+            T[f"day.{weekday}"],
+            width="7em",
+            as_="label",
+            custom_attrs={"htmlFor": f"day-{weekday}"},
+        ),
         rx.input(
             value=StaffState.week[weekday],
             on_change=lambda text: SET_DAY(weekday, text),

@@ -116,6 +116,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def log_in(page: Page, app: RunningApp, email: str, password: str = "showroom-demo") -> None:
     page.goto(f"{app.url}/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
+    # By their labels, as a screen reader finds them (and proving the labels are linked).
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
     page.locator("button[type=submit]").click()

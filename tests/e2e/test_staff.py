@@ -46,7 +46,7 @@ def test_staff_see_their_bookings_and_set_their_hours(app: RunningApp, page: Pag
     expect(booking.get_by_text("Which room are you furnishing?: Dining room")).to_be_visible()
     expect(page.locator("#calendar-feed")).to_contain_text("/api/staff/calendar/")
 
-    monday = page.locator("#day-0")
+    monday = page.get_by_label("Monday")
     expect(monday).to_have_value("10:00-13:00, 14:00-19:00")
     monday.fill("10:00-13:00, 12:00-18:00")
     page.locator("#save-hours").click()
