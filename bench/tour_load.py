@@ -18,16 +18,10 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.e2e.app_server import start_app, stop_app
+from tests.e2e.app_server import CHROMIUM, CHROMIUM_FLAGS, start_app, stop_app
 
 RUNS = 5
 QUIET_MS = 1500  # no new tile for this long: the initial view is as sharp as it gets
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--enable-unsafe-swiftshader",
-]  # fmt: skip
-
 # Times (ms since navigation start) when the viewer first rendered and when each tile arrived.
 WATCH = """
 window.__tour = {ready: null, tiles: []};
@@ -69,8 +63,8 @@ def main() -> None:
             for run in range(RUNS):
                 profile = data_dir / f"profile-{run}"
                 context = driver.chromium.launch_persistent_context(
-                    str(profile), executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                    headless=True, args=FLAGS, viewport={"width": 1280, "height": 720},
+                    str(profile), executable_path=CHROMIUM,
+                    headless=True, args=CHROMIUM_FLAGS, viewport={"width": 1280, "height": 720},
                     device_scale_factor=1,
                 )  # fmt: skip
                 context.add_init_script(WATCH)

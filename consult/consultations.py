@@ -133,11 +133,6 @@ def status_event(status: str) -> dict[str, Any]:
     return {"kind": "status", "status": status}
 
 
-def is_ended(session: Session, consultation_id: int) -> bool:
-    consultation = session.get(Consultation, consultation_id)
-    return consultation is None or consultation.status == "ended"
-
-
 def queue(session: Session, store_id: int) -> list[Consultation]:
     """Calls in a store that are waiting or live, oldest first."""
     return list(

@@ -75,6 +75,7 @@ def log_in(session: Session, email: str, password: str, *, hours: int) -> str:
         raise AuthError() from None
     if staff is None or not staff.active:
         raise AuthError()
+    purge_expired_sessions(session)  # housekeeping: expired rows grant nothing, drop them
     token = secrets.token_urlsafe(32)
     session.add(
         StaffSession(

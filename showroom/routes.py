@@ -30,10 +30,6 @@ def staff_call(consultation_id: int) -> str:
     return f"/staff/call/{consultation_id}"
 
 
-def pay(token: str) -> str:
-    return f"/pay/{token}"
-
-
 def login(next_path: str = "") -> str:
     return f"{LOGIN}?next={next_path}" if next_path else LOGIN
 

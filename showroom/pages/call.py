@@ -19,7 +19,6 @@ class CallState(rx.State):
     token: str = ""
     consultation_id: int = 0
     error_key: str = ""
-    ended: bool = False
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -27,7 +26,7 @@ class CallState(rx.State):
         try:
             with session_scope() as session:
                 consultation = consultation_for_link(session, get_settings().secret_key, self.token)
-                self.consultation_id, self.ended = consultation.id, consultation.status == "ended"
+                self.consultation_id, status = consultation.id, consultation.status
         except LinkError as error:
             self.consultation_id, self.error_key = 0, error.key
             return None
@@ -37,6 +36,7 @@ class CallState(rx.State):
         self.error_key = ""
         chat = await self.get_state(ChatState)
         chat.open(self.consultation_id, "customer")
+        chat.call_status = status  # known now; the watcher keeps it current
         return ChatState.watch
 
 
@@ -55,7 +55,7 @@ def call_page() -> rx.Component:
                             rx.callout(T["call.waiting"], id="call-waiting"),
                         ),
                         rx.cond(
-                            CallState.ended | (ChatState.call_status == "ended"),
+                            ChatState.call_status == "ended",
                             rx.callout(T["call.ended"], id="call-ended"),
                             call_video(
                                 consultation_id=CallState.consultation_id,

@@ -25,7 +25,6 @@ from consult.checkout import request_payment_in_call
 from consult.components.call_video import call_video
 from consult.consultations import (
     chat_topic,
-    customer_link,
     end,
     join_as_staff,
     message_dict,
@@ -432,7 +431,6 @@ def staff_page() -> rx.Component:
 class StaffCallState(rx.State):
     consultation_id: int = 0
     error_key: str = ""
-    customer_url: str = ""
     products: list[dict[str, str]] = []
     payment_sent: bool = False
     viewed: list[dict[str, Any]] = []
@@ -452,7 +450,6 @@ class StaffCallState(rx.State):
         try:
             with session_scope() as session:
                 consultation = join_as_staff(session, int(raw_id), who.staff_id, who.store_id)
-                link = customer_link(get_settings().secret_key, consultation)
                 context = (
                     visitor_context(
                         session, consultation.visitor_id, who.store_id, session_state.lang
@@ -470,7 +467,6 @@ class StaffCallState(rx.State):
             self.consultation_id, self.error_key = 0, "auth.forbidden"
             return None
         self.error_key, self.consultation_id, self.payment_sent = "", int(raw_id), False
-        self.customer_url = routes.call(link.token)
         chat = await self.get_state(ChatState)
         chat.open(self.consultation_id, "staff", who.staff_id)
         await publish_status(self.consultation_id, "active")

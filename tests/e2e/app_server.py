@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,6 +16,19 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_TIMEOUT_S = 900
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Headless Chromium here: no background traffic to hosts this machine cannot reach, and
+# WebGL 2 in software (SwiftShader) for Photo Sphere Viewer.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-unsafe-swiftshader",
+]
 
 
 def free_port() -> int:

@@ -15,19 +15,17 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 
 from consult.localstripe_server import register_webhook
-from tests.e2e.app_server import ROOT, RunningApp, start_app, stop_app
+from tests.e2e.app_server import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    ROOT,
+    RunningApp,
+    start_app,
+    stop_app,
+)
 
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-unsafe-swiftshader",
+CALL_FLAGS = [  # a fake camera and microphone, and sound without a click
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",
@@ -82,7 +80,7 @@ def browser_context(
             executable_path=CHROMIUM,
             headless=True,
             locale=locale,
-            args=[*CHROMIUM_FLAGS, *(extra_args or [])],
+            args=[*CHROMIUM_FLAGS, *CALL_FLAGS, *(extra_args or [])],
             viewport={"width": 1280, "height": 800},
         )
         context.set_default_timeout(20_000)

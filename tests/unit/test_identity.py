@@ -118,3 +118,21 @@ def test_link_for_one_kind_does_not_open_another() -> None:
     token = sign_link(KEY, "order", 42, utcnow() + timedelta(hours=1))
     with pytest.raises(LinkError, match=r"link\.invalid"):
         verify_link(KEY, token, "call")
+
+
+def test_logging_in_clears_expired_sessions_but_keeps_live_ones(session: Session) -> None:
+    factories.staff(session, factories.store(session))
+    old = log_in(session, "aiko@example.com", "correct horse", hours=1)
+    live = log_in(session, "aiko@example.com", "correct horse", hours=1)
+    expired = session.get(StaffSession, _hash(old))
+    assert expired is not None
+    expired.expires_at = utcnow() - timedelta(seconds=1)
+    log_in(session, "aiko@example.com", "correct horse", hours=1)
+    assert session.get(StaffSession, _hash(old)) is None
+    assert identify(session, live) is not None and session.query(StaffSession).count() == 2
+
+
+def _hash(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
