@@ -291,8 +291,8 @@ def test_ask_staff_about_a_product_in_the_tour_books_with_the_product_attached(
 
 
 def _booking_under_way(app: RunningApp) -> tuple[str, str]:
-    """A quick consultation with the supervisor that started ten minutes ago (extra hours
-    today make it possible); returns its (manage, join) tokens."""
+    """A quick consultation with the supervisor that is under way or about to start (extra
+    hours today make it possible); returns its (manage, join) tokens."""
     out = app.python(
         "from datetime import timedelta\n"
         "from zoneinfo import ZoneInfo\n"
@@ -302,12 +302,13 @@ def _booking_under_way(app: RunningApp) -> tuple[str, str]:
         "from showroom.settings import get_settings\n"
         "from consult.bookings import book, link_token\n"
         "from consult.models import ConsultationType\n"
-        "start = (utcnow() - timedelta(minutes=10)).replace(second=0, microsecond=0)\n"
-        "start -= timedelta(minutes=start.minute % 5)\n"
+        # On the 15-minute grid that slots follow from a working range's opening (weekly
+        # hours open on the hour), under way now or starting within minutes, not yet over.
+        "now = utcnow()\n"
+        "start = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)\n"
+        "if start + timedelta(minutes=15) - now < timedelta(minutes=3):\n"
+        "    start += timedelta(minutes=15)\n"
         "local = start.astimezone(ZoneInfo('Asia/Tokyo'))\n"
-        "if local.hour * 60 + local.minute > 1440 - 15:\n"
-        "    start -= timedelta(minutes=15)\n"
-        "    local = start.astimezone(ZoneInfo('Asia/Tokyo'))\n"
         "minute = local.hour * 60 + local.minute\n"
         "with session_scope() as s:\n"
         "    kind = s.scalar(select(ConsultationType).where(ConsultationType.slug == 'quick'))\n"
