@@ -175,6 +175,10 @@ class Consultation(Base):
     __tablename__ = "consultations"
     __table_args__ = (
         CheckConstraint("status IN ('waiting', 'active', 'ended')", name="status_known"),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('sold', 'follow_up', 'no_interest')",
+            name="outcome_known",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -186,8 +190,26 @@ class Consultation(Base):
         ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True, index=True
     )
     customer_name: Mapped[str] = mapped_column(String(120), default="")
+    # Left with a message when nobody answered, so staff can call back.
+    customer_email: Mapped[str] = mapped_column(String(254), default="")
+    language: Mapped[str] = mapped_column(String(5), default="ja")
     visitor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # A walk-in call for one named member of staff; None: whoever is available.
+    requested_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True
+    )
+    # The product and the tour view that led to the call: {"scene", "yaw", "pitch", "zoom"}.
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="SET NULL"), nullable=True
+    )
+    tour_view: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    audio_only: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="waiting")
+    # How it ended: 'completed' (talked), 'left' (customer gave up waiting), 'unanswered'.
+    end_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The staff member's conclusion after the call, and their private notes.
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -201,6 +223,7 @@ class ChatMessage(Base):
     __tablename__ = "chat_messages"
     __table_args__ = (
         CheckConstraint("sender IN ('customer', 'staff', 'system')", name="sender_known"),
+        CheckConstraint("kind IN ('text', 'product', 'payment', 'system')", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -211,10 +234,34 @@ class ChatMessage(Base):
     staff_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True
     )
+    # 'text' (body is what was typed), 'product' (a product card: payload {"product_id"}),
+    # 'payment' (a payment request: payload {"order_id", "token"}), 'system' (call events).
+    kind: Mapped[str] = mapped_column(String(16), default="text")
+    payload: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     consultation: Mapped[Consultation] = relationship(back_populates="messages")
+
+
+class ConsultationEvent(Base):
+    """Something that happened in a call (queued, joined, left, reconnected, transferred,
+    ended, ...), stored as it happens: the call's history for staff and supervisors."""
+
+    __tablename__ = "consultation_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    # Who it concerns: 'customer', 'staff', 'monitor' or None for the call itself.
+    role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True
+    )
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Recording(Base):

@@ -1,10 +1,14 @@
 """Every visible string in Japanese and English, and locale-aware money formatting.
 
-Keys are grouped by page. A unit test checks that every key used in the code exists here
-with both languages, so nothing is shown untranslated.
+Keys are grouped by page: the shared and older pages' strings are here, each newer area
+keeps its own table in `showroom/texts/` (merged below; a key may be defined once only).
+A unit test checks that every key used in the code exists with both languages, so nothing
+is shown untranslated.
 """
 
 from __future__ import annotations
+
+from showroom.texts import admin, call, staff, tour
 
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
@@ -382,6 +386,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "エラーが発生しました。もう一度お試しください。",
     ),
 }
+
+
+def _merge(*tables: dict[str, tuple[str, str]]) -> None:
+    for table in tables:
+        if twice := MESSAGES.keys() & table.keys():
+            raise ValueError(f"message keys defined twice: {sorted(twice)}")
+        MESSAGES.update(table)
+
+
+_merge(tour.MESSAGES, admin.MESSAGES, call.MESSAGES, staff.MESSAGES)
 
 
 def normalise_language(value: str | None) -> str:

@@ -55,6 +55,8 @@ class Scene(Base):
     panorama_meta: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     initial_yaw: Mapped[float] = mapped_column(Float, default=0.0)
     initial_pitch: Mapped[float] = mapped_column(Float, default=0.0)
+    # Photo Sphere Viewer's zoom level 0-100 for the opening view.
+    initial_zoom: Mapped[float] = mapped_column(Float, default=50.0)
     north_offset: Mapped[float] = mapped_column(Float, default=0.0)
     # Position on the store's floor plan, in metres from the plan's origin.
     plan_x: Mapped[float] = mapped_column(Float, default=0.0)
@@ -131,7 +133,10 @@ class StaffMember(Base):
     """Staff and supervisors. `role` is 'staff' or 'supervisor'."""
 
     __tablename__ = "staff_members"
-    __table_args__ = (CheckConstraint("role IN ('staff', 'supervisor')", name="role_known"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('staff', 'supervisor')", name="role_known"),
+        CheckConstraint("presence IN ('offline', 'available', 'away')", name="presence_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
@@ -143,6 +148,10 @@ class StaffMember(Base):
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     specialities: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What the member of staff chose: 'available' takes walk-in calls, 'away' does not.
+    # 'offline' once `presence_at` (the last sign of an open staff page) is too old.
+    presence: Mapped[str] = mapped_column(String(16), default="offline")
+    presence_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class StaffSession(Base):
@@ -213,3 +222,50 @@ class TourEvent(Base):
     pitch: Mapped[float | None] = mapped_column(Float, nullable=True)
     duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class WishListItem(Base):
+    """A product an anonymous visitor kept for later; staff see it in the call."""
+
+    __tablename__ = "wish_list_items"
+
+    visitor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+PANORAMA_JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class PanoramaJob(Base):
+    """An uploaded panorama waiting to be, being, or having been tiled into a scene."""
+
+    __tablename__ = "panorama_jobs"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status_known"),
+        CheckConstraint("progress >= 0 AND progress <= 1", name="progress_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    # The scene it replaces the panorama of; None: a new scene is created when it is done.
+    scene_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scenes.id", ondelete="SET NULL"), nullable=True
+    )
+    scene_slug: Mapped[str] = mapped_column(String(64))
+    scene_name: Mapped[str] = mapped_column(String(200))
+    source_name: Mapped[str] = mapped_column(String(255))
+    # Where the upload waits until it is tiled (under the data dir); removed afterwards.
+    source_path: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

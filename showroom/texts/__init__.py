@@ -1,0 +1,1 @@
+"""Message tables by area, merged by `showroom.i18n`."""
