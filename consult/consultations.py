@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,10 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from consult.call_events import record_event
 from consult.models import Booking, ChatMessage, Consultation
 from showroom.db import utcnow
+from showroom.i18n import LANGUAGES
 from showroom.identity import sign_link, verify_link
-from showroom.models import Store
+from showroom.models import Product, Store
 
 MAX_MESSAGE = 2000
 LINK_KIND = "call"
@@ -37,15 +40,34 @@ class CallLink:
 
 
 def start_walk_in(
-    session: Session, store_id: int, *, visitor_id: str | None = None, customer_name: str = ""
+    session: Session,
+    store_id: int,
+    *,
+    visitor_id: str | None = None,
+    customer_name: str = "",
+    language: str = "ja",
+    product_id: int | None = None,
+    tour_view: Mapping[str, object] | None = None,
+    requested_staff_id: int | None = None,
 ) -> Consultation:
+    """A "call now" from the tour: waits in the store's queue (or a named staff member's),
+    carrying the product and the view the customer had when they asked."""
     if session.get(Store, store_id) is None:
         raise LookupError(f"store {store_id}")
+    if product_id is not None and session.get(Product, product_id) is None:
+        raise LookupError(f"product {product_id}")
     consultation = Consultation(
-        store_id=store_id, visitor_id=visitor_id, customer_name=customer_name[:120]
+        store_id=store_id,
+        visitor_id=visitor_id,
+        customer_name=customer_name[:120],
+        language=language if language in LANGUAGES else "ja",
+        product_id=product_id,
+        tour_view=dict(tour_view) if tour_view else None,
+        requested_staff_id=requested_staff_id,
     )
     session.add(consultation)
     session.flush()
+    record_event(session, consultation.id, "queued", role="customer")
     return consultation
 
 

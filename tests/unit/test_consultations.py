@@ -1,6 +1,7 @@
 import pytest
 from sqlalchemy.orm import Session
 
+from consult.call_events import events_of, record_event
 from consult.consultations import (
     ChatError,
     consultation_for_link,
@@ -106,3 +107,24 @@ def test_a_booked_call_opens_shortly_before_its_start_and_only_once(session: Ses
     cancel(session, booking.id, by_staff=True)
     with pytest.raises(CallNotOpen):
         call_for_booking(session, get_booking(session, booking.id), now=booking.starts_at)
+
+
+def test_call_now_carries_the_product_and_view_and_is_recorded(session: Session) -> None:
+    store = factories.store(session)
+    product = factories.product(session)
+    view = {"scene": "living", "yaw": 0.5, "pitch": -0.1, "zoom": 50}
+    call = start_walk_in(session, store.id, product_id=product.id, tour_view=view, language="en")
+    assert (call.product_id, call.tour_view, call.language) == (product.id, view, "en")
+    assert [(e.kind, e.role) for e in events_of(session, call.id)] == [("queued", "customer")]
+    with pytest.raises(LookupError):
+        start_walk_in(session, store.id, product_id=product.id + 999)
+
+
+def test_unknown_call_events_are_refused(session: Session) -> None:
+    call = start_walk_in(session, factories.store(session).id)
+    with pytest.raises(ValueError):
+        record_event(session, call.id, "exploded")
+    with pytest.raises(ValueError):
+        record_event(session, call.id, "joined", role="intruder")
+    record_event(session, call.id, "transferred", role="staff", to_staff_id=7)
+    assert events_of(session, call.id)[-1].detail == {"to_staff_id": 7}
