@@ -8,7 +8,7 @@ is shown untranslated.
 
 from __future__ import annotations
 
-from showroom.texts import admin, call, staff, tour
+from showroom.texts import admin, call, media, staff, tour
 
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
@@ -395,7 +395,7 @@ def _merge(*tables: dict[str, tuple[str, str]]) -> None:
         MESSAGES.update(table)
 
 
-_merge(tour.MESSAGES, admin.MESSAGES, call.MESSAGES, staff.MESSAGES)
+_merge(tour.MESSAGES, admin.MESSAGES, call.MESSAGES, media.MESSAGES, staff.MESSAGES)
 
 
 def normalise_language(value: str | None) -> str:
