@@ -13,6 +13,7 @@ from consult.models import ConsultationEvent
 KINDS = frozenset(
     {
         "queued",  # a walk-in call entered the queue
+        "requeued",  # the staff member it waited for went away: now in the store's queue
         "accepted",  # a member of staff took it
         "joined",  # a participant's media connected (role says who)
         "left",  # a participant hung up or closed the page
@@ -23,6 +24,7 @@ KINDS = frozenset(
         "guide_started",  # staff started a guided tour
         "guide_stopped",
         "unanswered",  # nobody answered in time
+        "message_left",  # the customer left a message instead of waiting
         "ended",
     }
 )

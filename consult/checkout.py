@@ -37,12 +37,21 @@ def request_payment_in_call(
     order = create_order(
         session, consultation.store_id, lines, consultation_id=consultation_id, language=language
     )
+    return order, request_payment_for_order(session, key, order, staff_id)
+
+
+def request_payment_for_order(
+    session: Session, key: str, order: Order, staff_id: int
+) -> ChatMessage:
+    """Ask the customer in the call's chat to pay an order (e.g. the call's shared cart)."""
+    if order.consultation_id is None:
+        raise LookupError(f"order {order.id} belongs to no call")
     order.status = "awaiting_payment"
     token = sign_link(key, PAY_LINK_KIND, order.id, utcnow() + timedelta(hours=PAY_LINK_HOURS))
-    message = post_message(
-        session, consultation_id, "system", PAY_PREFIX + token, staff_id=staff_id
-    )
-    return order, message
+    return post_message(
+        session, order.consultation_id, "system", PAY_PREFIX + token, staff_id=staff_id,
+        kind="payment", payload={"order_id": order.id, "token": token},
+    )  # fmt: skip
 
 
 def order_for_link(session: Session, key: str, token: str) -> Order:

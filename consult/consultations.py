@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from consult.call_events import record_event
-from consult.models import Booking, ChatMessage, Consultation
+from consult.call_events import events_of, record_event
+from consult.models import Booking, ChatMessage, Consultation, ConsultationEvent
 from showroom.db import utcnow
 from showroom.i18n import LANGUAGES
 from showroom.identity import sign_link, verify_link
@@ -126,23 +127,32 @@ def consultation_for_link(session: Session, key: str, token: str) -> Consultatio
 def join_as_staff(
     session: Session, consultation_id: int, staff_id: int, store_id: int
 ) -> Consultation:
+    """Open a call as staff: a waiting call is accepted (only one member of staff wins)."""
     consultation = session.get(Consultation, consultation_id)
     if consultation is None or consultation.store_id != store_id:
         raise LookupError(f"consultation {consultation_id}")
     if consultation.status == "waiting":
-        consultation.status = "active"
-        consultation.staff_id = staff_id
-        consultation.started_at = utcnow()
-    elif consultation.staff_id not in (None, staff_id):
+        from consult.queue import QueueError, accept
+
+        try:
+            return accept(session, consultation_id, staff_id, store_id)
+        except QueueError as error:
+            raise PermissionError("another member of staff has this call") from error
+    if consultation.staff_id not in (None, staff_id):
         raise PermissionError("another member of staff has this call")
     return consultation
 
 
-def end(session: Session, consultation_id: int) -> None:
+def end(
+    session: Session, consultation_id: int, *, reason: str = "completed", role: str | None = None
+) -> None:
+    """End a call once; the reason says how ('completed', 'left', 'unanswered')."""
     consultation = session.get(Consultation, consultation_id)
     if consultation is not None and consultation.status != "ended":
         consultation.status = "ended"
         consultation.ended_at = utcnow()
+        consultation.end_reason = reason
+        record_event(session, consultation_id, "ended", role=role, reason=reason)
 
 
 def status_of(session: Session, consultation_id: int) -> str:
@@ -166,30 +176,121 @@ def queue(session: Session, store_id: int) -> list[Consultation]:
     )
 
 
+# Only web links become clickable; anything else (javascript:, data:, HTML) stays plain text.
+LINK = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+LINK_TRAILING = ".,;:!?)]}'\"、。"
+MESSAGE_KINDS = ("text", "product", "payment", "system")
+# Call events shown in the chat as system lines (the rest are for staff and supervisors only).
+SHOWN_EVENTS = frozenset(
+    {"joined", "left", "reconnected", "connection_lost", "transferred", "audio_only", "ended"}
+)
+
+
+def text_parts(body: str) -> list[dict[str, str]]:
+    """A message split into plain text and web links, for rendering links as links (and
+    everything else, HTML included, as text)."""
+    parts: list[dict[str, str]] = []
+    position = 0
+    for match in LINK.finditer(body):
+        url = match.group(0).rstrip(LINK_TRAILING)
+        start, end_at = match.start(), match.start() + len(url)
+        if start > position:
+            parts.append({"text": body[position:start], "href": ""})
+        parts.append({"text": url, "href": url})
+        position = end_at
+    if position < len(body):
+        parts.append({"text": body[position:], "href": ""})
+    return parts
+
+
 def message_dict(message: ChatMessage) -> dict[str, Any]:
+    payload = dict(message.payload or {})
+    pay_token = str(payload.get("token", ""))
+    if not pay_token and message.body.startswith("pay:"):  # rows from before message kinds
+        pay_token = message.body[4:]
+    kind = "payment" if pay_token else message.kind
     return {
+        "key": f"m{message.id}",
         "id": message.id,
         "sender": message.sender,
+        "kind": kind,
         "body": message.body,
+        "parts": text_parts(message.body) if kind == "text" else [],
+        "product_id": int(str(payload.get("product_id") or 0)),
+        "pay_token": pay_token,
+        "event": str(payload.get("event", "")),
+        "role": str(payload.get("role", "")),
         "at": message.created_at.isoformat(),
     }
 
 
-def post_message(
-    session: Session, consultation_id: int, sender: str, body: str, *, staff_id: int | None = None
-) -> ChatMessage:
-    text = body.strip()
-    if not text:
-        raise ChatError("call.message_empty")
-    if len(text) > MAX_MESSAGE:
-        raise ChatError("call.message_too_long")
+def event_dict(event: ConsultationEvent) -> dict[str, Any]:
+    """A stored call event as a system line of the chat."""
+    detail = event.detail or {}
+    return {
+        "key": f"e{event.id}",
+        "id": 0,
+        "sender": "system",
+        "kind": "event",
+        "body": str(detail.get("to_name", "")),
+        "parts": [],
+        "product_id": 0,
+        "pay_token": "",
+        "event": event.kind,
+        "role": event.role or "",
+        "at": event.created_at.isoformat(),
+    }
+
+
+def live_event_dict(item: Mapping[str, Any], at: str) -> dict[str, Any]:
+    """A call event published live as {"kind": "event", "event", "role"}: the same shape."""
+    event, role = str(item.get("event", "")), str(item.get("role", ""))
+    key = f"e{item['id']}" if item.get("id") else f"live-{event}-{role}-{at}"
+    return {
+        "key": key, "id": 0, "sender": "system", "kind": "event", "body": "", "parts": [],
+        "product_id": 0, "pay_token": "", "event": event, "role": role, "at": at,
+    }  # fmt: skip
+
+
+def _open_call(session: Session, consultation_id: int) -> Consultation:
     consultation = session.get(Consultation, consultation_id)
     if consultation is None:
         raise LookupError(f"consultation {consultation_id}")
     if consultation.status == "ended":
         raise ChatError("call.ended")
+    return consultation
+
+
+def clean_text(body: str) -> str:
+    text = body.strip()
+    if not text:
+        raise ChatError("call.message_empty")
+    if len(text) > MAX_MESSAGE:
+        raise ChatError("call.message_too_long")
+    return text
+
+
+def post_message(
+    session: Session,
+    consultation_id: int,
+    sender: str,
+    body: str,
+    *,
+    staff_id: int | None = None,
+    kind: str = "text",
+    payload: Mapping[str, object] | None = None,
+) -> ChatMessage:
+    if kind not in MESSAGE_KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
+    text = clean_text(body)
+    _open_call(session, consultation_id)
     message = ChatMessage(
-        consultation_id=consultation_id, sender=sender, body=text, staff_id=staff_id
+        consultation_id=consultation_id,
+        sender=sender,
+        body=text,
+        staff_id=staff_id,
+        kind=kind,
+        payload=dict(payload) if payload else None,
     )
     session.add(message)
     session.flush()
@@ -197,12 +298,19 @@ def post_message(
 
 
 def history(session: Session, consultation_id: int) -> list[dict[str, Any]]:
+    """Messages and the call events shown in the chat, in the order they happened."""
     messages = session.scalars(
         select(ChatMessage)
         .where(ChatMessage.consultation_id == consultation_id)
         .order_by(ChatMessage.id)
     )
-    return [message_dict(m) for m in messages]
+    lines = [message_dict(m) for m in messages]
+    lines += [event_dict(e) for e in events_of(session, consultation_id) if e.kind in SHOWN_EVENTS]
+    return sorted(lines, key=line_order)
+
+
+def line_order(line: Mapping[str, Any]) -> tuple[datetime, str]:
+    return (datetime.fromisoformat(str(line["at"])), str(line["key"]))
 
 
 def chat_topic(consultation_id: int) -> str:

@@ -111,6 +111,47 @@ def create_order(
     return order
 
 
+def set_line(
+    session: Session, order: Order, product_id: int, quantity: int, *, language: str = "ja"
+) -> Order:
+    """Set how many of a product a draft order holds (0 removes the line); the total follows.
+    The same limits as `create_order`; a refused change leaves the order as it was."""
+    if order.status != "draft":
+        raise OrderError(f"Order {order.id} is {order.status}; it cannot be changed.")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        raise OrderError(f"Quantity must be a whole number (got {quantity!r}).")
+    if quantity > MAX_QUANTITY:
+        raise OrderError(f"At most {MAX_QUANTITY} of one product per order.")
+    line = next((x for x in order.lines if x.product_id == product_id), None)
+    if quantity and line is None:
+        product = session.get(Product, product_id)
+        if product is None:
+            raise OrderError(f"Product {product_id} does not exist.")
+        if product.currency.upper() != order.currency:
+            raise OrderError(f"{product.sku} is priced in {product.currency}.")
+        if len(order.lines) >= MAX_LINES:
+            raise OrderError(f"An order can have at most {MAX_LINES} products.")
+        name = product.name_ja if language == "ja" else product.name_en
+        line = OrderLine(product_id=product.id, name=name or product.name_en, quantity=quantity,
+                         unit_price=product.price)  # fmt: skip
+        total = order.total + product.price * quantity
+    elif line is not None:
+        total = order.total + line.unit_price * (quantity - line.quantity)
+    else:
+        return order
+    if total > MAX_TOTAL:
+        raise OrderError("The order total is larger than a single card payment allows.")
+    if line not in order.lines:
+        order.lines.append(line)
+    elif quantity == 0:
+        order.lines.remove(line)
+    else:
+        line.quantity = quantity
+    order.total = total
+    session.flush()
+    return order
+
+
 def request_payment(
     session: Session, order_id: int, gateway: PaymentGateway
 ) -> PaymentIntentResult:
