@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from consult.call_events import events_of, record_event
-from consult.models import ChatMessage, Consultation
+from consult.models import Booking, ChatMessage, Consultation
 from consult.presence import available_staff, effective, release_waiting
 from showroom.analytics import visitor_context
 from showroom.db import utcnow
@@ -88,6 +88,8 @@ def _release_if_gone(session: Session, call: Consultation, now: datetime) -> Non
     if call.requested_staff_id is None:
         return
     member = session.get(StaffMember, call.requested_staff_id)
+    if member is not None and member.id in _busy(session, call.store_id):
+        return  # in a call (their page is the call's): still there, just busy
     if member is None or effective(member, now) != "available":
         release_waiting(session, call.requested_staff_id)
 
@@ -324,3 +326,20 @@ def messages_left(
             }
         )
     return rows
+
+
+def joinable_bookings(session: Session, staff_id: int, *, now: datetime | None = None) -> set[int]:
+    """This member of staff's bookings whose call can be started now (see JOIN_EARLY)."""
+    from consult.consultations import JOIN_EARLY
+
+    now = now or utcnow()
+    return set(
+        session.scalars(
+            select(Booking.id).where(
+                Booking.staff_id == staff_id,
+                Booking.status == "confirmed",
+                Booking.starts_at <= now + JOIN_EARLY,
+                Booking.ends_at > now,
+            )
+        )
+    )

@@ -62,6 +62,8 @@ class Settings:
     redis_url: str | None
     session_hours: int
     link_grace_hours: int
+    # A walk-in caller nobody answered within this time is offered a booking or a message.
+    queue_answer_s: int = 120
 
 
 @lru_cache(maxsize=1)
@@ -90,4 +92,5 @@ def get_settings() -> Settings:
         redis_url=os.environ.get("REDIS_URL") or None,
         session_hours=int(os.environ.get("SHOWROOM_SESSION_HOURS", "12")),
         link_grace_hours=int(os.environ.get("SHOWROOM_LINK_GRACE_HOURS", "2")),
+        queue_answer_s=int(os.environ.get("SHOWROOM_QUEUE_ANSWER_S", "120")),
     )

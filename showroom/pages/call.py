@@ -1,43 +1,227 @@
-"""The customer's side of a call, reached by a signed link: video, audio and chat."""
+"""The customer's side of a call, reached by a signed link: queue, video, audio and chat."""
 
 from __future__ import annotations
+
+import asyncio
+import math
+from typing import Any, cast
 
 import reflex as rx
 from reflex_base.event import EventSpec
 
 from consult.components.call_video import call_video
-from consult.consultations import consultation_for_link
+from consult.consultations import ChatError, chat_topic, consultation_for_link, message_dict
+from consult.queue import QueueError, give_up, leave_message, mark_unanswered, place_in_queue
 from showroom import routes
 from showroom.db import session_scope
 from showroom.identity import LinkError
 from showroom.layout import T, page
-from showroom.pages.chat import ChatState, chat_panel
+from showroom.models import Store
+from showroom.pages.chat import ChatState, cart_panel, chat_panel, publish_status
+from showroom.pubsub import get_broker
 from showroom.settings import get_settings
+
+QUEUE_REFRESH_S = 2.0
 
 
 class CallState(rx.State):
     token: str = ""
     consultation_id: int = 0
     error_key: str = ""
+    # The walk-in queue, while waiting: place, estimate (minutes; -1 unknown), time waited.
+    position: int = 0
+    estimate_min: int = -1
+    requested_staff: str = ""
+    moved: bool = False
+    unanswered: bool = False
+    booking_url: str = ""
+    message_left: bool = False
+    queue_error_key: str = ""
+    _queue_watching: bool = False
 
     @rx.event
-    async def load(self) -> EventSpec | None:
+    async def load(self) -> list[EventSpec] | None:
         self.token = str(self.router.page.params.get("call_token", ""))
         try:
             with session_scope() as session:
                 consultation = consultation_for_link(session, get_settings().secret_key, self.token)
                 self.consultation_id, status = consultation.id, consultation.status
+                store = session.get(Store, consultation.store_id)
+                self.booking_url = routes.book(store.slug, consultation.product_id) if store else ""
         except LinkError as error:
             self.consultation_id, self.error_key = 0, error.key
             return None
         except LookupError:
             self.consultation_id, self.error_key = 0, "link.invalid"
             return None
-        self.error_key = ""
+        self.error_key, self.queue_error_key, self.message_left = "", "", False
         chat = await self.get_state(ChatState)
         chat.open(self.consultation_id, "customer")
         chat.call_status = status  # known now; the watcher keeps it current
-        return ChatState.watch
+        return [ChatState.watch, CallState.watch_queue]
+
+    def _read_place(self) -> bool:
+        """Refresh the queue place; False once the call is no longer waiting."""
+        with session_scope() as session:
+            place = place_in_queue(
+                session, self.consultation_id, answer_within_s=get_settings().queue_answer_s
+            )
+            if place.unanswered and not self.unanswered:
+                mark_unanswered(session, self.consultation_id)
+        self.position, self.requested_staff, self.moved = (
+            place.position,
+            place.requested_staff,
+            place.moved,
+        )
+        self.unanswered = place.unanswered
+        self.estimate_min = -1 if place.estimate_s is None else math.ceil(place.estimate_s / 60)
+        return place.status == "waiting"
+
+    @rx.event(background=True)
+    async def watch_queue(self) -> None:
+        """Keeps the place in the queue and the estimate current while the customer waits."""
+        async with self:
+            if self._queue_watching or not self.consultation_id:
+                return
+            self._queue_watching = True
+            consultation_id = self.consultation_id
+        try:
+            while True:
+                async with self:
+                    if self.consultation_id != consultation_id or not self._read_place():
+                        return
+                await asyncio.sleep(QUEUE_REFRESH_S)
+        finally:
+            async with self:
+                self._queue_watching = False
+
+    @rx.event
+    async def leave_message(self, form: dict[str, str]) -> None:
+        try:
+            with session_scope() as session:
+                message = leave_message(
+                    session,
+                    self.consultation_id,
+                    form.get("email", ""),
+                    form.get("message", ""),
+                )
+                payload = message_dict(message)
+        except (QueueError, ChatError) as error:
+            self.queue_error_key = error.key
+            return
+        self.queue_error_key, self.message_left = "", True
+        await get_broker().publish(chat_topic(self.consultation_id), payload)
+        await publish_status(self.consultation_id, "ended")
+
+    @rx.event
+    async def leave_queue(self) -> EventSpec:
+        with session_scope() as session:
+            give_up(session, self.consultation_id)
+        await publish_status(self.consultation_id, "ended")
+        return rx.redirect(routes.INDEX)
+
+
+def queue_panel() -> rx.Component:
+    """Where the customer stands while waiting, and what else they can do."""
+    return rx.vstack(
+        rx.callout(T["call.waiting"], id="call-waiting", width="100%"),
+        rx.cond(
+            CallState.moved,
+            rx.callout(T["queue.moved"], color_scheme="amber", id="queue-moved", width="100%"),
+        ),
+        rx.cond(
+            CallState.position > 0,
+            rx.hstack(
+                rx.cond(
+                    CallState.requested_staff != "",
+                    rx.badge(T["queue.waiting_for"], " ", CallState.requested_staff),
+                ),
+                rx.text(
+                    T["queue.position"],
+                    " ",
+                    rx.text.strong(CallState.position),
+                    id="queue-position",
+                ),
+                rx.text(
+                    rx.cond(
+                        CallState.estimate_min < 0,
+                        T["queue.nobody_available"],
+                        rx.cond(
+                            CallState.estimate_min == 0,
+                            T["queue.any_moment"],
+                            T["queue.estimate"]
+                            + " "
+                            + cast(Any, CallState.estimate_min).to(str)
+                            + " "
+                            + T["queue.minutes"],
+                        ),
+                    ),
+                    id="queue-estimate",
+                    color_scheme="gray",
+                ),
+                spacing="4",
+                align="center",
+                wrap="wrap",
+            ),
+        ),
+        rx.cond(CallState.unanswered, unanswered_offer()),
+        rx.button(
+            T["queue.leave"],
+            variant="ghost",
+            color_scheme="gray",
+            size="1",
+            on_click=CallState.leave_queue,
+            id="leave-queue",
+        ),
+        width="100%",
+        spacing="3",
+        id="queue",
+    )
+
+
+def unanswered_offer() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(T["queue.no_answer_title"], size="3"),
+            rx.text(T["queue.no_answer_help"], size="2"),
+            rx.link(
+                rx.button(T["queue.book_instead"], variant="soft"),
+                href=CallState.booking_url,
+                id="book-instead",
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.input(
+                        name="email",
+                        type="email",
+                        placeholder=T["queue.email"],
+                        aria_label=T["queue.email"],
+                        id="message-email",
+                        width="100%",
+                    ),
+                    rx.text_area(
+                        name="message",
+                        placeholder=T["queue.message"],
+                        aria_label=T["queue.message"],
+                        id="message-body",
+                        width="100%",
+                    ),
+                    rx.button(T["queue.send_message"], type="submit", id="message-send"),
+                    width="100%",
+                ),
+                on_submit=CallState.leave_message,
+                width="100%",
+            ),
+            rx.cond(
+                CallState.queue_error_key != "",
+                rx.text(T[CallState.queue_error_key], color_scheme="red", role="alert", size="2"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="no-answer",
+    )
 
 
 def call_page() -> rx.Component:
@@ -50,13 +234,16 @@ def call_page() -> rx.Component:
                 rx.grid(
                     rx.vstack(
                         rx.heading(T["call.title"], size="6"),
-                        rx.cond(
-                            ChatState.call_status == "waiting",
-                            rx.callout(T["call.waiting"], id="call-waiting"),
-                        ),
+                        rx.cond(ChatState.call_status == "waiting", queue_panel()),
                         rx.cond(
                             ChatState.call_status == "ended",
-                            rx.callout(T["call.ended"], id="call-ended"),
+                            rx.cond(
+                                CallState.message_left,
+                                rx.callout(
+                                    T["queue.message_sent"], color_scheme="green", id="message-left"
+                                ),
+                                rx.callout(T["call.ended"], id="call-ended"),
+                            ),
                             call_video(
                                 consultation_id=CallState.consultation_id,
                                 token=CallState.token,
@@ -68,7 +255,7 @@ def call_page() -> rx.Component:
                         ),
                         width="100%",
                     ),
-                    chat_panel(),
+                    rx.vstack(cart_panel(), chat_panel(), width="100%", spacing="4"),
                     columns=rx.breakpoints(initial="1", md="2"),
                     spacing="5",
                     width="100%",

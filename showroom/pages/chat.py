@@ -1,30 +1,42 @@
 """Chat in a call: one substate used by the customer's and the staff member's call pages.
 
 A message is stored first, then published; each open page subscribes before it reads the
-history, so nothing posted in between is missed.
+history, so nothing posted in between is missed. Besides messages, the call's topic carries
+call events ({"kind": "event"}, shown as system lines), status changes and "the cart changed";
+the catalogue topic keeps the product cards' stock live.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import contextlib
+from typing import Any, cast
 
 import reflex as rx
 
+from consult.cart import CartError, add_to_cart, cards_of, cart_view, set_quantity
 from consult.consultations import (
+    MAX_MESSAGE,
     ChatError,
     chat_topic,
     history,
+    line_order,
+    live_event_dict,
+    message_dict,
     post_message,
     status_event,
     status_of,
 )
-from showroom.db import session_scope
-from showroom.layout import T
+from showroom import catalogue
+from showroom.db import session_scope, utcnow
+from showroom.layout import T, has_items
 from showroom.pubsub import get_broker
+from showroom.session_state import SessionState
 
 WATCH_CHECK_S = 15.0
 WATCH_MAX_S = 8 * 3600  # a page left open (or abandoned) stops listening after a working day
+MESSAGE_KINDS = ("text", "product", "payment", "system")
+CART_CHANGED = {"kind": "cart"}
 
 
 class ChatState(rx.State):
@@ -34,12 +46,21 @@ class ChatState(rx.State):
     error_key: str = ""
     draft: str = ""
     call_status: str = ""
+    # Product cards shown in this call, by product id; read again when stock changes.
+    cards: dict[str, dict[str, str]] = {}
+    cart_lines: list[dict[str, str]] = []
+    cart_total: str = ""
+    cart_count: int = 0
+    cart_error_key: str = ""
     _staff_id: int = 0
     _watching: int = 0
+    _lang: str = "ja"
 
     def open(self, consultation_id: int, sender: str, staff_id: int = 0) -> None:
         self.consultation_id, self.sender, self._staff_id = consultation_id, sender, staff_id
         self.messages, self.error_key, self.draft, self.call_status = [], "", "", ""
+        self.cards, self.cart_lines, self.cart_total, self.cart_count = {}, [], "", 0
+        self.cart_error_key = ""
 
     @rx.event
     def set_draft(self, value: str) -> None:
@@ -57,12 +78,7 @@ class ChatState(rx.State):
                     body,
                     staff_id=self._staff_id or None,
                 )
-                payload = {
-                    "id": message.id,
-                    "sender": message.sender,
-                    "body": message.body,
-                    "at": message.created_at.isoformat(),
-                }
+                payload = message_dict(message)
         except ChatError as error:
             self.error_key = error.key
             return
@@ -71,10 +87,49 @@ class ChatState(rx.State):
         await get_broker().publish(chat_topic(self.consultation_id), payload)
 
     def _append(self, items: list[dict[str, Any]]) -> None:
-        known = {m["id"] for m in self.messages}
-        fresh = [m for m in items if m["id"] not in known]
+        known = {m["key"] for m in self.messages}
+        fresh = [m for m in items if m["key"] not in known]
         if fresh:
-            self.messages = sorted([*self.messages, *fresh], key=lambda m: m["id"])
+            self.messages = sorted([*self.messages, *fresh], key=line_order)
+
+    async def _refresh_lang(self) -> None:
+        self._lang = (await self.get_state(SessionState)).lang
+
+    def _load_extras(self, session: Any) -> None:
+        """Product cards and the cart, as they are now."""
+        self.cards = cards_of(session, self.consultation_id, self._lang)
+        view = cart_view(session, self.consultation_id, self._lang)
+        self.cart_lines, self.cart_total, self.cart_count = (
+            view["lines"],
+            view["total"],
+            view["count"],
+        )
+
+    @rx.event
+    async def add_to_cart(self, product_id: str) -> None:
+        await self._change_cart(product_id, None)
+
+    @rx.event
+    async def remove_from_cart(self, product_id: str) -> None:
+        await self._change_cart(product_id, 0)
+
+    async def _change_cart(self, product_id: str, quantity: int | None) -> None:
+        if not product_id.isdigit() or not self.consultation_id:
+            return
+        await self._refresh_lang()
+        try:
+            with session_scope() as session:
+                if quantity is None:
+                    add_to_cart(session, self.consultation_id, int(product_id), lang=self._lang)
+                else:
+                    set_quantity(session, self.consultation_id, int(product_id), quantity)
+        except CartError as error:
+            self.cart_error_key = error.key
+            return
+        self.cart_error_key = ""
+        with session_scope() as session:
+            self._load_extras(session)
+        await get_broker().publish(chat_topic(self.consultation_id), CART_CHANGED)
 
     @rx.event(background=True)
     async def watch(self) -> None:
@@ -83,78 +138,292 @@ class ChatState(rx.State):
             if not consultation_id or self._watching == consultation_id:
                 return
             self._watching = consultation_id
+            await self._refresh_lang()
+        broker = get_broker()
         try:
-            async with get_broker().subscribe(chat_topic(consultation_id)) as queue:
-                with session_scope() as session:
-                    past, status = (
-                        history(session, consultation_id),
-                        status_of(session, consultation_id),
-                    )
-                async with self:
-                    self._append(past)
-                    self.call_status = status
-                loop = asyncio.get_running_loop()
-                deadline = loop.time() + WATCH_MAX_S
-                while loop.time() < deadline:
-                    try:
-                        item = await asyncio.wait_for(queue.get(), WATCH_CHECK_S)
-                    except TimeoutError:
-                        with session_scope() as session:
-                            item = status_event(status_of(session, consultation_id))
-                    async with self:
-                        if self.consultation_id != consultation_id:
-                            return
-                        if item.get("kind") == "status":
-                            self.call_status = str(item["status"])
-                            if self.call_status == "ended":
-                                return
-                        else:
-                            self._append([item])
+            async with (
+                broker.subscribe(chat_topic(consultation_id)) as queue,
+                broker.subscribe(catalogue.TOPIC) as stock_changes,
+            ):
+                forward = asyncio.create_task(_forward_stock(stock_changes, queue))
+                try:
+                    await self._listen(consultation_id, queue)
+                finally:
+                    forward.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await forward
         finally:
             async with self:
                 if self._watching == consultation_id:
                     self._watching = 0
+
+    async def _listen(self, consultation_id: int, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        with session_scope() as session:
+            past, status = history(session, consultation_id), status_of(session, consultation_id)
+        async with self:
+            self._append(past)
+            self.call_status = status
+            with session_scope() as session:
+                self._load_extras(session)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WATCH_MAX_S
+        while loop.time() < deadline:
+            try:
+                item = await asyncio.wait_for(queue.get(), WATCH_CHECK_S)
+            except TimeoutError:
+                with session_scope() as session:
+                    item = status_event(status_of(session, consultation_id))
+            async with self:
+                if self.consultation_id != consultation_id:
+                    return
+                if not self._apply(item) and self.call_status == "ended":
+                    return
+
+    def _apply(self, item: dict[str, Any]) -> bool:
+        """One thing that happened in the call; False once the call has ended."""
+        kind = item.get("kind")
+        if kind == "status":
+            self.call_status = str(item["status"])
+            return self.call_status != "ended"
+        if kind == "event":
+            line = item if "key" in item else live_event_dict(item, utcnow().isoformat())
+            self._append([line])
+        elif kind in ("cart", "stock"):
+            with session_scope() as session:
+                self._load_extras(session)
+        elif kind in MESSAGE_KINDS and "key" in item:
+            self._append([item])
+            if kind == "product":
+                with session_scope() as session:
+                    self._load_extras(session)
+        return True
+
+
+async def _forward_stock(
+    changes: asyncio.Queue[dict[str, Any]], queue: asyncio.Queue[dict[str, Any]]
+) -> None:
+    """Stock and price changes become "reload the cards" items on the call's own queue."""
+    while True:
+        change = await changes.get()
+        queue.put_nowait({"kind": "stock", "product_id": change.get("product_id")})
 
 
 async def publish_status(consultation_id: int, status: str) -> None:
     await get_broker().publish(chat_topic(consultation_id), status_event(status))
 
 
-def message_bubble(message: Any) -> rx.Component:
-    mine = message["sender"] == ChatState.sender
-    body = message["body"].to(str)
+async def publish_cart(consultation_id: int) -> None:
+    await get_broker().publish(chat_topic(consultation_id), CART_CHANGED)
+
+
+ADD_TO_CART: Any = ChatState.add_to_cart
+CARDS: Any = ChatState.cards
+REMOVE_FROM_CART: Any = ChatState.remove_from_cart
+
+
+def text_part(part: Any) -> rx.Component:
+    href = part["href"].to(str)
     return rx.cond(
-        body.startswith("pay:"),
+        href != "",
+        rx.link(part["text"].to(str), href=href, is_external=True, class_name="chat-link"),
+        rx.text.span(part["text"].to(str)),
+    )
+
+
+def text_bubble(message: Any) -> rx.Component:
+    mine = message["sender"] == ChatState.sender
+    return rx.box(
+        rx.text(
+            rx.cond(
+                mine,
+                T["call.you"],
+                rx.cond(message["sender"] == "staff", T["call.staff"], T["call.customer"]),
+            ),
+            size="1",
+            color_scheme="gray",
+        ),
+        rx.text(
+            rx.foreach(message["parts"].to(list[dict[str, str]]), text_part),
+            class_name="chat-body",
+            white_space="pre-wrap",
+            word_break="break-word",
+        ),
+        align_self=rx.cond(mine, "flex-end", "flex-start"),
+        background=rx.cond(mine, "var(--accent-4)", "var(--gray-4)"),
+        padding="0.4em 0.8em",
+        border_radius="10px",
+        max_width="85%",
+    )
+
+
+def stock_badge(badge: Any) -> rx.Component:
+    return rx.match(
+        badge,
+        ("in", rx.badge(T["stock.in"], color_scheme="green")),
+        ("few", rx.badge(T["stock.few"], color_scheme="amber")),
+        rx.badge(T["stock.out"], color_scheme="red"),
+    )
+
+
+def product_card(message: Any) -> rx.Component:
+    product_id = message["product_id"].to(str)
+    card = CARDS[product_id]
+    return rx.card(
+        rx.hstack(
+            rx.cond(
+                card["image"].to(str) != "",
+                rx.image(
+                    src=card["image"].to(str),
+                    width="72px",
+                    height="72px",
+                    object_fit="cover",
+                    border_radius="6px",
+                    alt=card["name"].to(str),
+                ),
+                rx.center(
+                    rx.text(card["initial"].to(str), size="6", weight="bold"),
+                    width="72px",
+                    height="72px",
+                    border_radius="6px",
+                    background="var(--accent-3)",
+                    color="var(--accent-11)",
+                ),
+            ),
+            rx.vstack(
+                rx.text(card["name"].to(str), weight="bold", class_name="card-name"),
+                rx.hstack(
+                    rx.text(card["price"].to(str), class_name="card-price"),
+                    stock_badge(card["badge"].to(str)),
+                    align="center",
+                ),
+                rx.hstack(
+                    rx.cond(
+                        card["tour"].to(str) != "",
+                        rx.link(
+                            rx.button(T["chat.view_in_tour"], size="1", variant="soft"),
+                            href=card["tour"].to(str),
+                            is_external=True,
+                            class_name="card-tour",
+                        ),
+                    ),
+                    rx.button(
+                        T["chat.add_to_cart"],
+                        size="1",
+                        on_click=ADD_TO_CART(product_id),
+                        disabled=(card["badge"].to(str) == "out")
+                        | (ChatState.call_status == "ended"),
+                        class_name="card-add",
+                    ),
+                    spacing="2",
+                ),
+                spacing="1",
+                align="start",
+            ),
+            spacing="3",
+            align="center",
+        ),
+        width="90%",
+        align_self="flex-start",
+        class_name="product-card",
+        data_product=product_id,
+    )
+
+
+def payment_card(message: Any) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(T["call.payment_requested"], weight="bold"),
+            rx.cond(
+                ChatState.sender == "customer",
+                rx.link(
+                    rx.button(T["call.pay"], color_scheme="grass", id="pay-link"),
+                    href="/pay/" + message["pay_token"].to(str),
+                    is_external=True,
+                ),
+            ),
+        ),
+        width="100%",
+    )
+
+
+def event_line(message: Any) -> rx.Component:
+    event = message["event"].to(str)
+    role = message["role"].to(str)
+    who = cast(
+        Any,
+        rx.match(role, ("customer", T["call.customer"]), ("staff", T["call.staff"]), ""),
+    ).to(str)
+    return rx.text(
+        rx.cond(
+            event == "transferred",
+            T["chat.event_transferred"] + " " + message["body"].to(str),
+            rx.cond(role != "", who + " · ", "") + T["chat.event_" + event],
+        ),
+        size="1",
+        color_scheme="gray",
+        align="center",
+        width="100%",
+        class_name="chat-event",
+    )
+
+
+def chat_line(message: Any) -> rx.Component:
+    return rx.match(
+        message["kind"].to(str),
+        ("product", product_card(message)),
+        ("payment", payment_card(message)),
+        ("event", event_line(message)),
+        ("system", event_line(message)),
+        text_bubble(message),
+    )
+
+
+def cart_line(line: Any) -> rx.Component:
+    return rx.hstack(
+        rx.text(line["name"].to(str), size="2"),
+        rx.text("× " + line["quantity"].to(str), size="2", color_scheme="gray"),
+        rx.spacer(),
+        rx.text(line["amount"].to(str), size="2"),
+        rx.icon_button(
+            rx.icon("x", size=12),
+            size="1",
+            variant="ghost",
+            color_scheme="gray",
+            aria_label=T["chat.remove_from_cart"],
+            on_click=REMOVE_FROM_CART(line["product_id"].to(str)),
+        ),
+        width="100%",
+        align="center",
+    )
+
+
+def cart_panel(*actions: rx.Component) -> rx.Component:
+    """The call's shared cart, shown once something is in it; `actions` (staff: request payment)."""
+    return rx.cond(
+        has_items(ChatState.cart_lines),
         rx.card(
             rx.vstack(
-                rx.text(T["call.payment_requested"], weight="bold"),
+                rx.hstack(
+                    rx.heading(T["chat.cart"], size="3"),
+                    rx.badge(ChatState.cart_count),
+                    rx.spacer(),
+                    rx.text(ChatState.cart_total, weight="bold", id="cart-total"),
+                    width="100%",
+                    align="center",
+                ),
+                rx.foreach(ChatState.cart_lines, cart_line),
                 rx.cond(
-                    ChatState.sender == "customer",
-                    rx.link(
-                        rx.button(T["call.pay"], color_scheme="grass", id="pay-link"),
-                        href="/pay/" + body[4:],
-                        is_external=True,
+                    ChatState.cart_error_key != "",
+                    rx.text(
+                        T[ChatState.cart_error_key], color_scheme="red", size="2", role="alert"
                     ),
                 ),
+                *actions,
+                width="100%",
+                spacing="2",
             ),
             width="100%",
-        ),
-        rx.box(
-            rx.text(
-                rx.cond(
-                    mine,
-                    T["call.you"],
-                    rx.cond(message["sender"] == "staff", T["call.staff"], T["call.customer"]),
-                ),
-                size="1",
-                color_scheme="gray",
-            ),
-            rx.text(body, class_name="chat-body"),
-            align_self=rx.cond(mine, "flex-end", "flex-start"),
-            background=rx.cond(mine, "var(--accent-4)", "var(--gray-4)"),
-            padding="0.4em 0.8em",
-            border_radius="10px",
-            max_width="85%",
+            id="cart",
         ),
     )
 
@@ -163,10 +432,10 @@ def chat_panel() -> rx.Component:
     return rx.vstack(
         rx.heading(T["call.chat"], size="4"),
         rx.vstack(
-            rx.foreach(ChatState.messages, message_bubble),
+            rx.foreach(ChatState.messages, chat_line),
             id="chat-log",
             width="100%",
-            height="320px",
+            height="360px",
             overflow_y="auto",
             spacing="2",
             padding="0.5em",
@@ -187,7 +456,8 @@ def chat_panel() -> rx.Component:
                     width="100%",
                     id="chat-input",
                     aria_label=T["call.chat_placeholder"],
-                    max_length=2000,
+                    # One more than allowed, so an over-long paste gets the clear error.
+                    max_length=MAX_MESSAGE + 1,
                 ),
                 rx.button(T["call.send"], type="submit", id="chat-send"),
                 width="100%",

@@ -8,6 +8,7 @@ import reflex as rx
 from reflex_base.event import EventSpec
 
 from consult.monitoring import board
+from consult.presence import board as presence_board
 from showroom import routes
 from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, page
@@ -31,6 +32,8 @@ class SupervisorState(rx.State):
             return None
         with session_scope() as session:
             data = board(session, who.store_id)
+            # Presence (offline / available / in call / away) replaces the board's busy flag.
+            data["staff"] = presence_board(session, who.store_id)
         self.staff, self.calls = data["staff"], data["calls"]
         self.paid_orders, self.revenue = data["paid_orders"], data["revenue"]
         return None
@@ -38,12 +41,19 @@ class SupervisorState(rx.State):
 
 def staff_row(member: Any) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(member["name"].to(str)),
+        rx.table.cell(member["name"].to(str), class_name="staff-name"),
         rx.table.cell(
             rx.cond(member["role"] == "supervisor", T["role.supervisor"], T["role.staff"])
         ),
         rx.table.cell(
-            rx.cond(member["busy"].to(bool), rx.badge(T["status.active"], color_scheme="green"), "")
+            rx.match(
+                member["presence"].to(str),
+                ("available", rx.badge(T["presence.available"], color_scheme="grass")),
+                ("in_call", rx.badge(T["status.active"], color_scheme="blue")),
+                ("away", rx.badge(T["presence.away"], color_scheme="gray")),
+                rx.badge(T["presence.offline"], color_scheme="gray", variant="outline"),
+            ),
+            class_name="presence",
         ),
     )
 
