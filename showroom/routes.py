@@ -1,5 +1,7 @@
 """Every route string, and builders for the dynamic ones."""
 
+from urllib.parse import urlencode
+
 INDEX = "/"
 TOUR = "/tour/[store_slug]/[scene_slug]"
 CALL = "/call/[call_token]"
@@ -18,8 +20,25 @@ MEDIA = "/media"
 API = "/api"
 
 
-def tour(store_slug: str, scene_slug: str) -> str:
-    return f"/tour/{store_slug}/{scene_slug}"
+def tour(
+    store_slug: str,
+    scene_slug: str,
+    *,
+    yaw: float | None = None,
+    pitch: float | None = None,
+    zoom: float | None = None,
+    product: str | None = None,
+) -> str:
+    """A tour scene; with a view (degrees, zoom 0-100) and an open product, a deep link."""
+    path = f"/tour/{store_slug}/{scene_slug}"
+    query = [
+        (name, f"{round(value, 1):g}")
+        for name, value in (("yaw", yaw), ("pitch", pitch), ("zoom", zoom))
+        if value is not None
+    ]
+    if product:
+        query.append(("product", product))
+    return path + ("?" + urlencode(query) if query else "")
 
 
 def call(token: str) -> str:

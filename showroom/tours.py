@@ -5,6 +5,9 @@ Returns plain dicts ready for page state; no Reflex here.
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +18,7 @@ from showroom.i18n import format_price
 from showroom.models import Hotspot, Product, Scene, Stock, Store
 
 FEW_LEFT = 3  # at or below this, the badge says "only a few left"
+SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 class NotFound(LookupError):
@@ -52,6 +56,7 @@ def list_stores(session: Session, lang: str) -> list[dict[str, str]]:
                 "name": localised(store, "name", lang),
                 "address": localised(store, "address", lang),
                 "entrance": entrance or "",
+                "tour": "yes" if entrance else "",
             }
         )
     return result
@@ -71,6 +76,9 @@ class SceneView:
     initial_pitch: float
     markers: list[dict[str, Any]]
     scenes: list[dict[str, str]]
+    initial_zoom: float = 50.0
+    north_offset: float = 0.0
+    plan: list[dict[str, Any]] | None = None
 
 
 def product_label(product: Product, lang: str) -> str:
@@ -110,6 +118,9 @@ def scene_markers(session: Session, scene: Scene, lang: str) -> list[dict[str, A
                 "badge": stock_badge(stock.get(hotspot.product.id, 0)),
                 "product_id": hotspot.product.id,
                 "target": "",
+                "name": localised(hotspot.product, "name", lang),
+                "price": format_price(hotspot.product.price, hotspot.product.currency),
+                "currency": hotspot.product.currency,
             }
         elif hotspot.target_scene is not None:
             marker |= {
@@ -118,6 +129,9 @@ def scene_markers(session: Session, scene: Scene, lang: str) -> list[dict[str, A
                 "badge": "",
                 "product_id": 0,
                 "target": hotspot.target_scene.slug,
+                "name": localised(hotspot.target_scene, "name", lang),
+                "price": "",
+                "currency": "",
             }
         markers.append(marker)
     return markers
@@ -155,20 +169,210 @@ def scene_view(
         initial_pitch=scene.initial_pitch,
         markers=scene_markers(session, scene, lang),
         scenes=[{"slug": s.slug, "name": localised(s, "name", lang)} for s in all_scenes],
+        initial_zoom=scene.initial_zoom,
+        north_offset=scene.north_offset,
+        plan=floor_plan(all_scenes, lang),
     )
 
 
-def product_detail(session: Session, product_id: int, store_id: int, lang: str) -> dict[str, Any]:
+def photo_url(path: str, media_url: str) -> str:
+    """A product photo: stored relative to the media dir, or already a full URL."""
+    if path.startswith(("http://", "https://", "/")):
+        return path
+    return f"{media_url}/{path}"
+
+
+def product_detail(
+    session: Session, product_id: int, store_id: int, lang: str, media_url: str = "/media"
+) -> dict[str, Any]:
+    """Everything the product panel shows, stock here and in every other store included."""
     product = session.get(Product, product_id)
     if product is None:
         raise NotFound(str(product_id))
-    quantity = _stock_by_product(session, store_id, [product_id]).get(product_id, 0)
+    stores = session.scalars(select(Store).order_by(Store.id)).all()
+    stock = dict(
+        session.execute(
+            select(Stock.store_id, Stock.quantity).where(Stock.product_id == product_id)
+        ).all()
+    )
+    quantity = stock.get(store_id, 0)
     return {
         "id": product.id,
         "sku": product.sku,
         "name": localised(product, "name", lang),
         "description": localised(product, "description", lang),
         "price": format_price(product.price, product.currency),
+        "currency": product.currency,
         "stock": quantity,
         "badge": stock_badge(quantity),
+        "photos": [photo_url(str(p), media_url) for p in (product.images or [])],
+        "elsewhere": [
+            {
+                "store_id": s.id,
+                "name": localised(s, "name", lang),
+                "stock": stock.get(s.id, 0),
+                "badge": stock_badge(stock.get(s.id, 0)),
+            }
+            for s in stores
+            if s.id != store_id
+        ],
     }
+
+
+def product_id_by_sku(session: Session, sku: str) -> int | None:
+    if not SKU.match(sku):
+        return None
+    found: int | None = session.scalar(select(Product.id).where(Product.sku == sku))
+    return found
+
+
+# --- Live changes -------------------------------------------------------------------------
+
+
+def is_stock_or_price_change(change: Mapping[str, Any]) -> bool:
+    """A catalogue message that carries its new value (applied without reading the database)."""
+    has_product = isinstance(change.get("product_id"), int)
+    has_value = isinstance(change.get("quantity"), int) or isinstance(change.get("price"), int)
+    return has_product and has_value
+
+
+def apply_change_to_markers(
+    markers: list[dict[str, Any]], change: Mapping[str, Any], store_id: int
+) -> list[dict[str, Any]]:
+    """Hotspots after a stock or price change: the new badge here, or the new price label."""
+    product_id, quantity, price = change["product_id"], change.get("quantity"), change.get("price")
+    out = []
+    for marker in markers:
+        if marker.get("kind") == "product" and marker.get("product_id") == product_id:
+            marker = dict(marker)
+            if isinstance(quantity, int) and change.get("store_id") == store_id:
+                marker["badge"] = stock_badge(quantity)
+            if isinstance(price, int) and change.get("store_id") is None:
+                marker["price"] = format_price(price, marker.get("currency") or "JPY")
+                marker["label"] = f"{marker['name']} · {marker['price']}"
+        out.append(marker)
+    return out
+
+
+def apply_change_to_product(
+    product: dict[str, Any], change: Mapping[str, Any], store_id: int
+) -> dict[str, Any]:
+    """The open product panel after a change: price, stock here or in another store."""
+    if not product or product.get("id") != change["product_id"]:
+        return product
+    product = dict(product)
+    quantity, price, where = change.get("quantity"), change.get("price"), change.get("store_id")
+    if isinstance(price, int) and where is None:
+        product["price"] = format_price(price, product.get("currency") or "JPY")
+    if isinstance(quantity, int) and where == store_id:
+        product["stock"], product["badge"] = quantity, stock_badge(quantity)
+    elif isinstance(quantity, int):
+        product["elsewhere"] = [
+            dict(s, stock=quantity, badge=stock_badge(quantity)) if s["store_id"] == where else s
+            for s in product.get("elsewhere", [])
+        ]
+    return product
+
+
+# --- Deep links ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewRequest:
+    """What a deep link asks for; None where it asked nothing usable (the scene's default)."""
+
+    yaw: float | None = None  # radians, in (-pi, pi]
+    pitch: float | None = None  # radians
+    zoom: float | None = None  # 0-100
+    sku: str | None = None
+
+
+def _number(raw: object) -> float | None:
+    if isinstance(raw, list | tuple):  # ?yaw=1&yaw=2: the first
+        raw = raw[0] if raw else None
+    if not isinstance(raw, str | int | float) or isinstance(raw, bool) or len(str(raw)) > 24:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def wrap_degrees(degrees: float) -> float:
+    """Any angle into (-180, 180]."""
+    wrapped = math.fmod(degrees, 360.0)
+    if wrapped > 180:
+        wrapped -= 360
+    elif wrapped <= -180:
+        wrapped += 360
+    return wrapped
+
+
+def parse_view(query: Mapping[str, object]) -> ViewRequest:
+    """`?yaw=<deg>&pitch=<deg>&zoom=<0-100>&product=<SKU>` from a link anyone may have edited:
+    each value that is missing, not a number or out of range is ignored on its own."""
+    yaw, pitch, zoom = (
+        _number(query.get("yaw")),
+        _number(query.get("pitch")),
+        _number(query.get("zoom")),
+    )
+    sku = query.get("product")
+    if isinstance(sku, list | tuple):
+        sku = sku[0] if sku else None
+    return ViewRequest(
+        yaw=math.radians(wrap_degrees(yaw)) if yaw is not None else None,
+        pitch=math.radians(pitch) if pitch is not None and -90 <= pitch <= 90 else None,
+        zoom=zoom if zoom is not None and 0 <= zoom <= 100 else None,
+        sku=sku if isinstance(sku, str) and SKU.match(sku) else None,
+    )
+
+
+def view_in_degrees(yaw: float, pitch: float) -> tuple[float, float]:
+    """Radians (as the viewer reports them) to the rounded degrees a link carries."""
+    return round(wrap_degrees(math.degrees(yaw)), 1), round(math.degrees(pitch), 1)
+
+
+# --- Floor plan and sense of direction ----------------------------------------------------
+
+
+def floor_plan(scenes: list[Scene] | Any, lang: str) -> list[dict[str, Any]]:
+    """Scenes placed on the plan in percent of a square (north up), with a margin."""
+    placed = list(scenes)
+    if not placed:
+        return []
+    xs, ys = [s.plan_x for s in placed], [s.plan_y for s in placed]
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    return [
+        {
+            "slug": s.slug,
+            "name": localised(s, "name", lang),
+            "left": round(50 + (s.plan_x - cx) / span * 76, 2),
+            "top": round(50 - (s.plan_y - cy) / span * 76, 2),
+            "north": s.north_offset,
+            "x": s.plan_x,
+            "y": s.plan_y,
+        }
+        for s in placed
+    ]
+
+
+def heading(yaw: float, north_offset: float) -> float:
+    """Compass heading in radians (0 north, clockwise) of a view `yaw` in a scene whose
+    panorama has north at `north_offset`."""
+    return math.atan2(math.sin(yaw - north_offset), math.cos(yaw - north_offset))
+
+
+def arrival_yaw(travel_heading: float, to_north: float) -> float:
+    """The yaw in the next scene that faces `travel_heading`: walking on keeps its direction."""
+    yaw = travel_heading + to_north
+    return math.atan2(math.sin(yaw), math.cos(yaw))
+
+
+def bearing(from_xy: tuple[float, float], to_xy: tuple[float, float]) -> float | None:
+    """Compass heading from one plan position to another; None when they coincide."""
+    dx, dy = to_xy[0] - from_xy[0], to_xy[1] - from_xy[1]
+    if abs(dx) < 1e-9 and abs(dy) < 1e-9:
+        return None
+    return math.atan2(dx, dy)
