@@ -11,6 +11,7 @@ from consult.media import MediaRegistry
 from consult.reminders import reminders
 from showroom.api import build_api
 from showroom.pages import booking, call, index, login, pay, staff, supervisor, tour
+from showroom.panorama.jobs import panorama_worker
 from showroom.settings import get_settings
 
 # The one registry of live peer connections in this process, closed on shutdown.
@@ -28,6 +29,7 @@ app = rx.App(
 )
 app.register_lifespan_task(close_media)
 app.register_lifespan_task(reminders)
+app.register_lifespan_task(panorama_worker)
 
 app.add_page(index.index, route=index.ROUTE, title="Showroom", on_load=index.IndexState.load)
 app.add_page(tour.tour, route=tour.ROUTE, title="Showroom tour", on_load=tour.TourState.load)
