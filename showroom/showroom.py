@@ -10,7 +10,7 @@ import reflex as rx
 from consult.media import MediaRegistry
 from consult.reminders import reminders
 from showroom.api import build_api
-from showroom.pages import booking, call, index, login, pay, staff, supervisor, tour
+from showroom.pages import admin, booking, call, index, login, pay, staff, supervisor, tour
 from showroom.panorama.jobs import panorama_worker
 from showroom.settings import get_settings
 
@@ -77,4 +77,7 @@ app.add_page(
     route=booking.CANCEL_ROUTE,
     title="Cancel your booking",
     on_load=booking.ManageState.load_manage,
+)
+app.add_page(
+    admin.admin_page, route=admin.ROUTE, title="Store admin", on_load=admin.AdminState.load
 )
