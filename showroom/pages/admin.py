@@ -20,6 +20,7 @@ from showroom import authoring, routes
 from showroom.authoring import AuthoringError, SceneChange
 from showroom.components.panorama_editor import panorama_editor
 from showroom.db import session_scope
+from showroom.i18n import t
 from showroom.identity import StaffIdentity
 from showroom.layout import T, forbidden_or, has_items, notice, page
 from showroom.models import Store
@@ -114,11 +115,12 @@ class AdminState(rx.State):
                 "zoom": scene["initial_zoom"],
             }
         self.scene_id, self.markers = scene_id, scene.pop("markers")
-        scene["view_label"] = (
-            f"{_degrees(scene['initial_yaw'])} / {_degrees(scene['initial_pitch'])} / "
-            f"{round(scene['initial_zoom'])}"
+        scene["view_label"] = t(lang, "admin.view_value").format(
+            yaw=_degrees(scene["initial_yaw"]),
+            pitch=_degrees(scene["initial_pitch"]),
+            zoom=round(scene["initial_zoom"]),
         )
-        scene["north_label"] = _degrees(scene["north"])
+        scene["north_label"] = t(lang, "admin.north_value").format(yaw=_degrees(scene["north"]))
         self.scene = scene
         if self.selected_id not in {m["id"] for m in self.markers}:
             self.selected_id = ""
@@ -707,7 +709,7 @@ def editor() -> rx.Component:
                     id="initial-view",
                 ),
                 rx.text(
-                    T["admin.north"] + ": " + scene["north_label"].to(str) + T["admin.degrees"],
+                    T["admin.north"] + ": " + scene["north_label"].to(str),
                     size="1",
                     color_scheme="gray",
                     id="north",

@@ -74,7 +74,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin.saved_delete": ("Hotspot deleted.", "ホットスポットを削除しました。"),
     "admin.saved_view": ("Initial view saved.", "初期表示を保存しました。"),
     "admin.saved_north": ("North saved.", "北の方向を保存しました。"),
-    "admin.degrees": ("°", "度"),
+    "admin.view_value": (
+        "facing {yaw}°, {pitch}° up, zoom {zoom}",
+        "方向 {yaw}度・上下 {pitch}度・ズーム {zoom}",
+    ),
+    "admin.north_value": ("at {yaw}° in this panorama", "このパノラマの{yaw}度の方向"),
     # Upload job states
     "admin_job.queued": ("Waiting", "待機中"),
     "admin_job.running": ("Processing", "処理中"),
@@ -123,7 +127,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "That height is not valid (from straight down to straight up).",
         "その高さは無効です（真下から真上までの範囲）。",
     ),
-    "admin_error.invalid_zoom": ("That zoom is not valid (0 to 100).", "ズームが無効です（0〜100）。"),
+    "admin_error.invalid_zoom": (
+        "That zoom is not valid (0 to 100).",
+        "ズームが無効です（0〜100）。",
+    ),
     "admin_error.name_missing": ("The scene needs a name.", "シーン名を入力してください。"),
     "admin_error.name_too_long": (
         "A scene name has at most 200 characters.",
