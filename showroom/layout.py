@@ -48,6 +48,10 @@ def header(on_switch: Any = None) -> rx.Component:
                     SessionState.role == "supervisor",
                     rx.link(T["nav.supervisor"], href=routes.SUPERVISOR),
                 ),
+                rx.cond(
+                    SessionState.role == "supervisor",
+                    rx.link(T["admin.nav"], href=routes.ADMIN),
+                ),
                 rx.button(T["nav.logout"], on_click=LogoutState.log_out, variant="ghost"),
                 spacing="4",
                 align="center",

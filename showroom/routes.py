@@ -15,6 +15,7 @@ BOOKING_CONFIRMED = "/booking/confirmed/[booking_token]"
 BOOKING_JOIN = "/booking/join/[booking_token]"
 BOOKING_RESCHEDULE = "/booking/reschedule/[booking_token]"
 BOOKING_CANCEL = "/booking/cancel/[booking_token]"
+ADMIN = "/admin"
 
 MEDIA = "/media"
 API = "/api"

@@ -10,7 +10,8 @@ import reflex as rx
 from consult.media import MediaRegistry
 from consult.reminders import reminders
 from showroom.api import build_api
-from showroom.pages import booking, call, index, login, pay, staff, supervisor, tour
+from showroom.pages import admin, booking, call, index, login, pay, staff, supervisor, tour
+from showroom.panorama.jobs import panorama_worker
 from showroom.settings import get_settings
 
 # The one registry of live peer connections in this process, closed on shutdown.
@@ -28,6 +29,7 @@ app = rx.App(
 )
 app.register_lifespan_task(close_media)
 app.register_lifespan_task(reminders)
+app.register_lifespan_task(panorama_worker)
 
 app.add_page(index.index, route=index.ROUTE, title="Showroom", on_load=index.IndexState.load)
 app.add_page(tour.tour, route=tour.ROUTE, title="Showroom tour", on_load=tour.TourState.load)
@@ -75,4 +77,7 @@ app.add_page(
     route=booking.CANCEL_ROUTE,
     title="Cancel your booking",
     on_load=booking.ManageState.load_manage,
+)
+app.add_page(
+    admin.admin_page, route=admin.ROUTE, title="Store admin", on_load=admin.AdminState.load
 )

@@ -1,0 +1,136 @@
+"""Store admin in Chromium: a supervisor uploads a panorama, sees it processed into a scene,
+places a hotspot by clicking in the viewer, and a customer's open tour shows it at once."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ARTIFACTS, ContextFactory, RunningApp, log_in
+
+
+def panorama_file(path: Path, width: int = 8192) -> Path:
+    """A 2:1 test panorama: a colour gradient with a grid, so tiles are not all one colour."""
+    height = width // 2
+    x = np.linspace(0, 255, width, dtype=np.float32)[None, :]
+    y = np.linspace(40, 220, height, dtype=np.float32)[:, None]
+    rgb = np.stack(np.broadcast_arrays(x, y, 255 - x), axis=-1).astype(np.uint8)
+    image = Image.fromarray(rgb, "RGB")
+    draw = ImageDraw.Draw(image)
+    for column in range(0, width, width // 16):
+        draw.line([(column, 0), (column, height)], fill=(255, 255, 255), width=6)
+    for row in range(0, height, height // 8):
+        draw.line([(0, row), (width, row)], fill=(255, 255, 255), width=6)
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=85)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"admin-{name}.png", full_page=True)
+
+
+def open_admin(page: Page, app: RunningApp) -> None:
+    log_in(page, app, "yuki@showroom.example")
+    page.wait_for_url(re.compile(r".*/supervisor/?$"))
+    page.get_by_role("link", name="Store admin").click()
+    page.wait_for_url(re.compile(r".*/admin/?$"))
+    expect(page.get_by_role("heading", name="Store admin: tour")).to_be_visible()
+
+
+def upload(page: Page, *files: Path) -> None:
+    page.locator("#panorama-upload input[type=file]").set_input_files(list(files))
+    page.locator("#upload-button").click()
+
+
+def test_a_supervisor_adds_a_scene_and_a_hotspot_that_an_open_tour_shows(
+    app: RunningApp, browser_context: ContextFactory, tmp_path: Path
+) -> None:
+    admin = browser_context().pages[0]
+    open_admin(admin, app)
+    expect(admin.get_by_role("link", name="Products and stock")).to_have_attribute(
+        "href", "/admin/catalogue"
+    )
+    shot(admin, "start")
+
+    admin.get_by_label("Scene name").fill("Annex")
+    upload(admin, panorama_file(tmp_path / "annex.jpg"))
+    row = admin.locator(".upload-row").filter(has_text="Annex")
+    # Queued or being tiled: a progress bar; then ready, and the new scene opens in the editor.
+    expect(row.get_by_role("progressbar")).to_be_visible()
+    shot(admin, "processing")
+    expect(row.get_by_text("Ready")).to_be_visible(timeout=120_000)
+    expect(admin.locator("#scenes").get_by_text("Annex")).to_be_visible()
+    expect(admin.locator("#editor-title")).to_have_text("Annex")
+    editor = admin.locator("[data-testid=panorama-editor][data-ready='true']")
+    editor.wait_for(timeout=30_000)
+    shot(admin, "scene-ready")
+
+    # A customer has the new scene open already.
+    customer = browser_context().pages[0]
+    customer.goto(f"{app.url}/tour/aoyama/annex")
+    customer.locator("[data-testid=panorama-viewer][data-ready='true']").wait_for(timeout=30_000)
+
+    box = editor.bounding_box()
+    assert box is not None
+    editor.click(position={"x": box["width"] / 2 + 60, "y": box["height"] / 2 + 20})
+    panel = admin.locator("#new-hotspot")
+    expect(panel.get_by_role("heading", name="New hotspot")).to_be_visible()
+    panel.get_by_role("combobox").click()
+    admin.get_by_role("option", name="Brass table lamp (LAMP-002)").click()
+    shot(admin, "placing")
+    admin.locator("#place-hotspot").click()
+    expect(admin.get_by_text("Hotspot saved.")).to_be_visible()
+    expect(admin.locator("#hotspots").get_by_text(re.compile("Brass table lamp"))).to_be_visible()
+    expect(editor.locator("[data-marker-id]")).to_have_count(1)
+    shot(admin, "placed")
+
+    # Without a reload, the customer's tour shows the hotspot with its live price.
+    expect(customer.get_by_text(re.compile(r"Brass table lamp · ¥[\d,]+"))).to_be_visible()
+    customer.screenshot(path=ARTIFACTS / "admin-customer-sees-hotspot.png")
+
+
+def test_a_bad_upload_is_refused_with_a_clear_reason(
+    app: RunningApp, page: Page, tmp_path: Path
+) -> None:
+    open_admin(page, app)
+    not_an_image = tmp_path / "notes.jpg"
+    not_an_image.write_text("these are my notes, not a photo")
+    wrong_shape = tmp_path / "square.jpg"
+    Image.new("RGB", (2048, 2048), (90, 120, 200)).save(wrong_shape, "JPEG")
+    upload(page, not_an_image, wrong_shape)
+    expect(page.locator(".upload-row").filter(has_text="notes")).to_contain_text(
+        "This file is not a JPEG or PNG image.", timeout=60_000
+    )
+    expect(page.locator(".upload-row").filter(has_text="square")).to_contain_text(
+        "A panorama must be twice as wide as it is tall (2:1).", timeout=60_000
+    )
+    expect(page.locator("#scenes").get_by_text("notes")).to_have_count(0)
+    shot(page, "failed-uploads")
+
+
+def test_the_editor_in_japanese(app: RunningApp, browser_context: ContextFactory) -> None:
+    page = browser_context(locale="ja-JP").pages[0]
+    log_in(page, app, "yuki@showroom.example")
+    page.wait_for_url(re.compile(r".*/supervisor/?$"))
+    page.goto(f"{app.url}/admin")
+    expect(page.get_by_role("heading", name="店舗管理：ツアー")).to_be_visible()
+    page.locator("#scenes").get_by_role("button").first.click()
+    page.locator("[data-testid=panorama-editor][data-ready='true']").wait_for(timeout=30_000)
+    expect(page.get_by_role("button", name="ここを初期表示に設定")).to_be_visible()
+    shot(page, "editor-ja")
+
+
+def test_staff_without_the_supervisor_role_cannot_author(app: RunningApp, page: Page) -> None:
+    log_in(page, app, "ken@showroom.example")
+    page.wait_for_url(re.compile(r".*/staff/?$"))
+    expect(page.get_by_role("link", name="Store admin")).to_have_count(0)
+    page.goto(f"{app.url}/admin")
+    expect(page.locator("#forbidden")).to_be_visible()
