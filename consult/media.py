@@ -90,8 +90,8 @@ class Superseded(MediaError):
     """This client was replaced by a newer one (another tab) for the same participant."""
 
 
-# Told of every state change of a call: (consultation_id, kind, role, detail). Kinds are those of
-# consult.call_events: joined, reconnected, connection_lost, audio_only, left, ended.
+# Told of every media state change of a call: (consultation_id, kind, role, detail). Kinds are
+# those of consult.call_events: joined, reconnected, connection_lost, audio_only, left.
 EventSink = Callable[[int, str, str | None, dict[str, Any]], Awaitable[None]]
 
 # After a page goes away (pagehide: a reload or a closed tab) "left" waits this long for the same
@@ -860,9 +860,9 @@ class MediaRegistry:
         self._forget_if_empty(room)
 
     async def end_call(self, consultation_id: int) -> int:
-        """Close every connection of a call that has ended, recording "ended" if any was open.
+        """Close every connection of a call that has ended. Returns how many were closed.
 
-        Returns how many were closed.
+        "ended" itself is recorded by whoever ends the call (consult.consultations.end).
         """
         room = self._rooms.pop(consultation_id, None)
         if room is None:
@@ -873,8 +873,7 @@ class MediaRegistry:
             participants = list(room.participants.values())
             room.participants.clear()
             await asyncio.gather(*(p.close() for p in participants), return_exceptions=True)
-        if participants:
-            self._emit(consultation_id, "ended", None)
+        logger.info("call %s ended: closed %d connection(s)", consultation_id, len(participants))
         return len(participants)
 
     async def close_all(self) -> None:

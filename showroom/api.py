@@ -76,18 +76,19 @@ async def authorize_call(request: Request, consultation_id: int) -> str:
 
 def _store_call_event(
     consultation_id: int, kind: str, role: str | None, detail: dict[str, Any]
-) -> None:
+) -> int:
     with session_scope() as session:
-        record_event(session, consultation_id, kind, role=role, **detail)
+        return record_event(session, consultation_id, kind, role=role, **detail).id
 
 
 async def store_call_event(
     consultation_id: int, kind: str, role: str | None, detail: dict[str, Any]
 ) -> None:
     """The media plane's state changes: stored (off the event loop), then shown in the chat."""
-    await asyncio.to_thread(_store_call_event, consultation_id, kind, role, detail)
+    event_id = await asyncio.to_thread(_store_call_event, consultation_id, kind, role, detail)
     await get_broker().publish(
-        chat_topic(consultation_id), {"kind": "event", "event": kind, "role": role}
+        chat_topic(consultation_id),
+        {"kind": "event", "event": kind, "role": role, "id": event_id},
     )
 
 

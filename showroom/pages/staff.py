@@ -546,9 +546,7 @@ def staff_call_page() -> rx.Component:
                                 consultation_id=StaffCallState.consultation_id,
                                 token="",
                                 role=T["call.customer"],
-                                unmute_label=T["call.unmute"],
-                                connecting_label=T["call.connecting"],
-                                failed_label=T["call.could_not_join"],
+                                id="call-media",
                             ),
                         ),
                         rx.form(
