@@ -1,28 +1,44 @@
-// The call's video panel: one RTCPeerConnection to the server's aiortc peer, which relays the
-// other side's audio and video. No npm dependencies beyond React.
+// The call's media panel: lobby (preview, microphone level, device pickers, what is blocked or
+// missing), then the call (remote video large, own video small, mute, camera, audio only,
+// devices, leave, connection quality) with recovery. One RTCPeerConnection to the server's
+// aiortc peer, which relays the other side. No npm dependencies beyond React.
 //
 // Props: consultationId (number), token (string, "" for staff on the session cookie),
-// role (string, a label only), iceServers (array, optional: fetched from /api/rtc/config
-// otherwise), apiBase (string, "" = same origin), unmuteLabel / connectingLabel / failedLabel
-// (strings, for translation; failedLabel shows only when not retrying), onStateChange(state).
+// role (string, the other side's label), texts (object: the page's message catalogue; keys
+// "media.*"), iceServers (array, optional: fetched from /api/rtc/config otherwise), apiBase
+// ("" = same origin), onStateChange(phase).
 //
-// The root element carries, for tests and monitoring:
-//   data-state          "connecting" | "connected" | "failed"
-//   data-remote-frames  video frames decoded from the remote side (getStats, every 500 ms)
-//   data-remote-luma    mean luma (0-255) of the remote picture, -1 before any; the black
-//                       filler (the other side not there, or away) reads 0
-//   data-remote-audio-samples / data-remote-audio-energy
-//                       audio samples received and their total energy (getStats): the energy
-//                       grows only while the other side makes a sound (the filler is silence)
+// Recovery: aiortc 1.16 has no ICE restart, so a dropped connection is replaced by a fresh
+// offer on a new RTCPeerConnection for the same participant (reason=recover); the server swaps
+// this participant's peer and the other side keeps its own connection.
+//
+// The root element carries, for tests, monitoring and the benchmark:
+//   data-state          lobby | connecting | connected | reconnecting | failed | left | ended |
+//                       superseded
+//   data-remote-frames  video frames decoded from the remote side (getStats, every second)
+//   data-remote-luma    mean luma (0-255) of the remote picture, -1 before any (black filler: 0)
+//   data-remote-audio-samples / data-remote-audio-energy   audio received (getStats)
+//   data-video-sent     video frames this side has encoded (0 in audio-only mode)
+//   data-video-transceivers  video transceivers on the current connection (0: audio only)
+//   data-pc-count       peer connections made since mount (a device switch makes none)
+//   data-quality        good | fair | poor | unknown; data-rtt-ms, data-loss-pct, data-fps
+//   data-notice         "reconnected" for a few seconds after a recovery
+//   data-join-at / data-first-frame-at   performance.now() of pressing join and of the first
+//                       remote frame that is not the server's black filler
 //   data-error          the last error code, if any
 import { useEffect, useRef, useState } from "react";
 
-const POLL_MS = 500;
+const STATUS_MS = 2000;
+const STATS_MS = 1000;
 const ICE_GATHER_TIMEOUT_MS = 3000;
 const HOST_GRACE_MS = 30;
-const DISCONNECTED_GRACE_MS = 4000;
-const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000];
+const DISCONNECTED_GRACE_MS = 1500;
+const RETRY_DELAYS_MS = [300, 1000, 2000, 3000, 5000];
+const NOTICE_MS = 6000;
+const CONNECT_TIMEOUT_MS = 12000; // a fresh connection that never connects is replaced
 const PERMANENT_HTTP = new Set([401, 403, 404]);
+const VIDEO_CONSTRAINTS = { width: { ideal: 640 }, height: { ideal: 480 } };
+const FILLER_LUMA = 24; // the server's black filler reads 0-16
 
 function randomSession() {
   // crypto.randomUUID exists only in secure contexts; getRandomValues everywhere.
@@ -31,8 +47,16 @@ function randomSession() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+class HttpError extends Error {
+  constructor(status, code, message) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+  }
+}
+
 // Non-trickle: the offer goes out with its candidates. With no ICE servers every candidate is a
-// host candidate and they all come at once, so the first UDP one plus a short grace is enough
+// host candidate and they come at once, so the first UDP one plus a short grace is enough
 // (saves the ~140 ms Chromium takes to declare gathering complete); otherwise wait for
 // "complete" (STUN/TURN answers), at most timeoutMs.
 function waitForIceGathering(pc, hostOnly, timeoutMs) {
@@ -61,30 +85,64 @@ function waitForIceGathering(pc, hostOnly, timeoutMs) {
   });
 }
 
-async function openLocalMedia() {
-  // Camera and microphone; then microphone only; then nothing (receive only).
-  const attempts = [
-    { audio: true, video: { width: { ideal: 640 }, height: { ideal: 480 } } },
-    { audio: true, video: false },
-  ];
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    return new MediaStream();
-  }
-  for (const constraints of attempts) {
-    try {
-      return await navigator.mediaDevices.getUserMedia(constraints);
-    } catch (err) {
-      console.warn("getUserMedia failed", constraints, err);
-    }
-  }
-  return new MediaStream();
+// What went wrong with a device, in the lobby's words.
+function deviceProblem(err) {
+  const name = err && err.name;
+  if (name === "NotAllowedError" || name === "SecurityError") return "blocked";
+  if (name === "NotFoundError" || name === "OverconstrainedError") return "missing";
+  if (name === "NotReadableError" || name === "AbortError") return "busy";
+  return "missing";
 }
 
-class HttpError extends Error {
-  constructor(status, code, message) {
-    super(message || code);
-    this.status = status;
-    this.code = code;
+function constraint(deviceId, base) {
+  if (!deviceId) return base === true ? true : { ...base };
+  return { ...(base === true ? {} : base), deviceId: { exact: deviceId } };
+}
+
+// Camera and microphone, each on its own if both together fail, so the lobby can say which
+// one is blocked or missing. Returns { stream, camera, mic } with "ok" | "blocked" | "missing"
+// | "busy" | "off".
+async function openDevices({ wantVideo, camId, micId }) {
+  const media = navigator.mediaDevices;
+  if (!media || !media.getUserMedia) {
+    return { stream: new MediaStream(), camera: "blocked", mic: "blocked" };
+  }
+  const video = wantVideo ? constraint(camId, VIDEO_CONSTRAINTS) : false;
+  const audio = constraint(micId, true);
+  try {
+    const stream = await media.getUserMedia({ audio, video });
+    return { stream, camera: wantVideo ? "ok" : "off", mic: "ok" };
+  } catch (err) {
+    console.warn("getUserMedia(audio+video) failed", err);
+  }
+  const stream = new MediaStream();
+  let mic = "ok";
+  let camera = wantVideo ? "ok" : "off";
+  try {
+    (await media.getUserMedia({ audio })).getTracks().forEach((t) => stream.addTrack(t));
+  } catch (err) {
+    mic = deviceProblem(err);
+  }
+  if (wantVideo) {
+    try {
+      (await media.getUserMedia({ video })).getTracks().forEach((t) => stream.addTrack(t));
+    } catch (err) {
+      camera = deviceProblem(err);
+    }
+  }
+  return { stream, camera, mic };
+}
+
+async function listDevices() {
+  try {
+    const all = await navigator.mediaDevices.enumerateDevices();
+    const pick = (kind) =>
+      all
+        .filter((d) => d.kind === kind && d.deviceId)
+        .map((d, i) => ({ id: d.deviceId, label: d.label || `${kind} ${i + 1}` }));
+    return { cameras: pick("videoinput"), mics: pick("audioinput") };
+  } catch (err) {
+    return { cameras: [], mics: [] };
   }
 }
 
@@ -100,336 +158,1207 @@ function meanLuma(video, canvas) {
   return Math.round(sum / (data.length / 4));
 }
 
+// A microphone level meter (0..1) on a Web Audio analyser.
+function startMeter(stream, onLevel) {
+  const track = stream.getAudioTracks()[0];
+  const Ctx = window.AudioContext || window.webkitAudioContext;
+  if (!track || !Ctx) return () => {};
+  const ctx = new Ctx();
+  const source = ctx.createMediaStreamSource(new MediaStream([track]));
+  const analyser = ctx.createAnalyser();
+  analyser.fftSize = 512;
+  source.connect(analyser);
+  const buf = new Float32Array(analyser.fftSize);
+  const resume = () => ctx.state === "suspended" && ctx.resume().catch(() => {});
+  resume();
+  document.addEventListener("click", resume, { once: true });
+  const timer = setInterval(() => {
+    analyser.getFloatTimeDomainData(buf);
+    let sum = 0;
+    for (let i = 0; i < buf.length; i += 1) sum += buf[i] * buf[i];
+    // RMS on a rough log scale: speech sits around the middle.
+    const rms = Math.sqrt(sum / buf.length);
+    onLevel(Math.max(0, Math.min(1, (20 * Math.log10(rms + 1e-6) + 60) / 60)));
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    document.removeEventListener("click", resume);
+    source.disconnect();
+    ctx.close().catch(() => {});
+  };
+}
+
+function qualityOf(rttMs, lossPct, receiving) {
+  if (!receiving) return "poor";
+  if (rttMs === null) return "unknown";
+  if (rttMs < 250 && lossPct < 2) return "good";
+  if (rttMs < 600 && lossPct < 8) return "fair";
+  return "poor";
+}
+
+// ---------------------------------------------------------------------------------------------
+// The call itself, outside React: one instance per mounted panel.
+
+class CallSession {
+  constructor({ consultationId, token, apiBase, iceServers, update, remoteVideo }) {
+    this.base = `${apiBase}/api/rtc/${consultationId}`;
+    this.apiBase = apiBase;
+    this.ice = iceServers;
+    this.update = update; // (partial view) => void
+    this.remoteVideo = remoteVideo; // () => HTMLVideoElement
+    this.session = randomSession();
+    this.storageKey = `showroom.call.${consultationId}`;
+    this.headers = { "Content-Type": "application/json" };
+    if (token) this.headers.Authorization = `Bearer ${token}`;
+    this.controller = new AbortController();
+    this.stream = null;
+    this.pc = null;
+    this.pcCount = 0;
+    this.generation = 0;
+    this.joined = false;
+    this.disposed = false;
+    this.audioOnly = false;
+    this.muted = false;
+    this.cameraOn = true;
+    this.camId = "";
+    this.micId = "";
+    this.attempt = 0;
+    this.recovering = false;
+    this.retryTimer = null;
+    this.graceTimer = null;
+    this.connectTimer = null;
+    this.watchingFrames = false;
+    this.noticeTimer = null;
+    this.statusTimer = null;
+    this.statsTimer = null;
+    this.stopMeter = () => {};
+    this.before = { frames: 0, samples: 0, energy: 0, sent: 0 };
+    this.now = { frames: 0, samples: 0, energy: 0, sent: 0 };
+    this.last = null; // previous stats sample, for loss over the last second
+    this.canvas = document.createElement("canvas");
+    this.canvas.width = 8;
+    this.canvas.height = 8;
+    this.joinAt = null;
+    this.remoteStream = new MediaStream();
+    this.onOnline = () => this.recovering && this.retryNow();
+    window.addEventListener("online", this.onOnline);
+    this.onPageHide = () => this.sendLeave("unload");
+    window.addEventListener("pagehide", this.onPageHide);
+  }
+
+  saved() {
+    try {
+      return JSON.parse(sessionStorage.getItem(this.storageKey) || "null");
+    } catch (err) {
+      return null;
+    }
+  }
+
+  save() {
+    try {
+      const { audioOnly, camId, micId } = this;
+      sessionStorage.setItem(this.storageKey, JSON.stringify({ audioOnly, camId, micId }));
+    } catch (err) {
+      // Private mode without storage: a reload shows the lobby again.
+    }
+  }
+
+  forget() {
+    try {
+      sessionStorage.removeItem(this.storageKey);
+    } catch (err) {
+      // nothing stored
+    }
+  }
+
+  // -- local media ---------------------------------------------------------------------------
+
+  async preview({ wantVideo = true, camId = this.camId, micId = this.micId } = {}) {
+    this.update({ devicesReady: false });
+    this.releaseLocal();
+    const result = await openDevices({ wantVideo, camId, micId });
+    if (this.disposed) {
+      result.stream.getTracks().forEach((t) => t.stop());
+      return result;
+    }
+    this.stream = result.stream;
+    const devices = await listDevices();
+    const cam = result.stream.getVideoTracks()[0];
+    const mic = result.stream.getAudioTracks()[0];
+    this.camId = (cam && cam.getSettings().deviceId) || camId || "";
+    this.micId = (mic && mic.getSettings().deviceId) || micId || "";
+    this.cameraOn = Boolean(cam);
+    if (mic) mic.enabled = !this.muted;
+    this.stopMeter();
+    this.stopMeter = startMeter(result.stream, (level) => this.update({ micLevel: level }));
+    this.update({
+      devicesReady: true,
+      localStream: result.stream,
+      cameraProblem: result.camera,
+      micProblem: result.mic,
+      cameras: devices.cameras,
+      mics: devices.mics,
+      camId: this.camId,
+      micId: this.micId,
+      cameraOn: this.cameraOn,
+    });
+    return result;
+  }
+
+  releaseLocal() {
+    this.stopMeter();
+    this.stopMeter = () => {};
+    if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
+    this.stream = null;
+  }
+
+  async chooseDevice(kind, deviceId) {
+    if (kind === "video") this.camId = deviceId;
+    else this.micId = deviceId;
+    if (!this.joined) {
+      await this.preview({ wantVideo: !this.audioOnly });
+      return;
+    }
+    // In the call: swap the track under the same sender, so the connection stays up.
+    const constraints =
+      kind === "video"
+        ? { video: constraint(deviceId, VIDEO_CONSTRAINTS) }
+        : { audio: constraint(deviceId, true) };
+    let track;
+    try {
+      track = (await navigator.mediaDevices.getUserMedia(constraints)).getTracks()[0];
+    } catch (err) {
+      this.update({ error: `device_${deviceProblem(err)}` });
+      return;
+    }
+    if (kind === "audio") track.enabled = !this.muted;
+    const sender = this.sender(kind);
+    if (sender) await sender.replaceTrack(track);
+    const old = this.stream.getTracks().find((t) => t.kind === kind);
+    if (old) {
+      this.stream.removeTrack(old);
+      old.stop();
+    }
+    this.stream.addTrack(track);
+    if (kind === "audio") {
+      this.stopMeter();
+      this.stopMeter = startMeter(this.stream, (level) => this.update({ micLevel: level }));
+    }
+    this.save();
+    this.update({ localStream: this.stream, camId: this.camId, micId: this.micId,
+      localTrackId: this.stream.getVideoTracks()[0]?.id || "", error: "" });
+  }
+
+  sender(kind) {
+    if (!this.pc) return null;
+    const transceiver = this.pc.getTransceivers().find((t) => t.receiver.track?.kind === kind);
+    return transceiver ? transceiver.sender : null;
+  }
+
+  setMuted(muted) {
+    this.muted = muted;
+    if (this.stream) this.stream.getAudioTracks().forEach((t) => (t.enabled = !muted));
+    this.update({ muted });
+    this.pollStatus();
+  }
+
+  async setCamera(on) {
+    if (!this.joined || this.audioOnly) return;
+    const sender = this.sender("video");
+    if (!on) {
+      // Release the camera (its light goes off); the server fills in black for the other side.
+      const track = this.stream.getVideoTracks()[0];
+      if (sender) await sender.replaceTrack(null);
+      if (track) {
+        this.stream.removeTrack(track);
+        track.stop();
+      }
+      this.cameraOn = false;
+    } else {
+      try {
+        const fresh = await navigator.mediaDevices.getUserMedia({
+          video: constraint(this.camId, VIDEO_CONSTRAINTS),
+        });
+        const track = fresh.getVideoTracks()[0];
+        if (sender) await sender.replaceTrack(track);
+        this.stream.addTrack(track);
+        this.cameraOn = true;
+      } catch (err) {
+        this.update({ error: `camera_${deviceProblem(err)}` });
+        return;
+      }
+    }
+    this.update({ cameraOn: this.cameraOn, localStream: this.stream,
+      localTrackId: this.stream.getVideoTracks()[0]?.id || "" });
+    this.pollStatus();
+  }
+
+  // Audio only (or back to video) mid-call: a fresh connection with or without a video section,
+  // so audio-only never negotiates video at all.
+  async setAudioOnly(audioOnly) {
+    if (audioOnly === this.audioOnly) return;
+    this.audioOnly = audioOnly;
+    if (audioOnly) {
+      this.stream.getVideoTracks().forEach((t) => {
+        this.stream.removeTrack(t);
+        t.stop();
+      });
+      this.cameraOn = false;
+    } else {
+      try {
+        const fresh = await navigator.mediaDevices.getUserMedia({
+          video: constraint(this.camId, VIDEO_CONSTRAINTS),
+        });
+        fresh.getVideoTracks().forEach((t) => this.stream.addTrack(t));
+        this.cameraOn = true;
+      } catch (err) {
+        this.update({ error: `camera_${deviceProblem(err)}` });
+      }
+    }
+    this.save();
+    this.update({ audioOnly, cameraOn: this.cameraOn, localStream: this.stream });
+    if (this.joined) await this.connect("mode");
+  }
+
+  // -- joining -------------------------------------------------------------------------------
+
+  async join({ audioOnly = false } = {}) {
+    if (this.joined) return;
+    this.joinAt = performance.now();
+    this.update({ joinAt: this.joinAt, firstFrameAt: null });
+    this.joined = true;
+    this.audioOnly = audioOnly;
+    if (!this.stream) await this.preview({ wantVideo: !audioOnly });
+    if (audioOnly) {
+      this.stream.getVideoTracks().forEach((t) => {
+        this.stream.removeTrack(t);
+        t.stop();
+      });
+      this.cameraOn = false;
+    }
+    this.save();
+    this.update({ phase: "connecting", audioOnly, cameraOn: this.cameraOn,
+      localStream: this.stream, localTrackId: this.stream.getVideoTracks()[0]?.id || "" });
+    this.statusTimer = setInterval(() => this.pollStatus(), STATUS_MS);
+    this.statsTimer = setInterval(() => this.pollStats(), STATS_MS);
+    this.watchingFrames = false;
+    await this.connect("join");
+  }
+
+  async loadIce() {
+    if (this.ice) return this.ice;
+    const res = await fetch(`${this.apiBase}/api/rtc/config`, {
+      credentials: "same-origin",
+      signal: this.controller.signal,
+    });
+    if (!res.ok) throw new HttpError(res.status, "config_unavailable");
+    this.ice = (await res.json()).iceServers || [];
+    return this.ice;
+  }
+
+  closePc() {
+    if (!this.pc) return;
+    for (const key of Object.keys(this.before)) this.before[key] += this.now[key];
+    this.now = { frames: 0, samples: 0, energy: 0, sent: 0 };
+    this.last = null;
+    this.pc.onconnectionstatechange = null;
+    this.pc.ontrack = null;
+    this.pc.close();
+    this.pc = null;
+  }
+
+  async connect(reason, { takeOver = false } = {}) {
+    if (this.disposed) return;
+    const generation = ++this.generation;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.graceTimer);
+    try {
+      const ice = await this.loadIce();
+      if (generation !== this.generation) return;
+      this.closePc();
+      const pc = new RTCPeerConnection({ iceServers: ice });
+      this.pc = pc;
+      this.pcCount += 1;
+      this.remoteStream = new MediaStream();
+      pc.ontrack = (event) => this.onTrack(pc, event);
+      pc.onconnectionstatechange = () => this.onConnectionState(pc);
+      const audio = this.stream.getAudioTracks()[0];
+      if (audio) pc.addTransceiver(audio, { direction: "sendrecv", streams: [this.stream] });
+      else pc.addTransceiver("audio", { direction: "recvonly" });
+      if (!this.audioOnly) {
+        const video = this.stream.getVideoTracks()[0];
+        if (video) pc.addTransceiver(video, { direction: "sendrecv", streams: [this.stream] });
+        else pc.addTransceiver("video", { direction: "recvonly" });
+      }
+      this.update({ pcCount: this.pcCount,
+        videoTransceivers: pc.getTransceivers().filter((t) => t.receiver.track.kind === "video").length });
+      await pc.setLocalDescription(await pc.createOffer());
+      await waitForIceGathering(pc, ice.length === 0, ICE_GATHER_TIMEOUT_MS);
+      if (generation !== this.generation) return;
+      const query = new URLSearchParams({ session: this.session, reason });
+      if (takeOver) query.set("take_over", "1");
+      const res = await fetch(`${this.base}/offer?${query}`, {
+        method: "POST",
+        headers: this.headers,
+        credentials: "same-origin",
+        body: JSON.stringify({ sdp: pc.localDescription.sdp, type: "offer" }),
+        signal: this.controller.signal,
+      });
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) throw new HttpError(res.status, body.error || `http_${res.status}`, body.message);
+      if (generation !== this.generation) return;
+      await pc.setRemoteDescription(body);
+      clearTimeout(this.connectTimer);
+      this.connectTimer = setTimeout(() => {
+        if (pc === this.pc && pc.connectionState !== "connected") this.recover("connect_timeout");
+      }, CONNECT_TIMEOUT_MS);
+    } catch (err) {
+      if (this.disposed || (err && err.name === "AbortError") || generation !== this.generation) {
+        return;
+      }
+      console.warn("call connection failed", err);
+      this.onConnectError(err);
+    }
+  }
+
+  onConnectError(err) {
+    const code = err instanceof HttpError ? err.code : "connect_error";
+    if (err instanceof HttpError && err.status === 409) return this.superseded();
+    if (err instanceof HttpError && err.status === 410) return this.ended();
+    if (err instanceof HttpError && PERMANENT_HTTP.has(err.status)) {
+      this.closePc();
+      this.stopTimers();
+      this.update({ phase: "failed", error: code, gaveUp: true });
+      return undefined;
+    }
+    return this.scheduleRetry(code);
+  }
+
+  onTrack(pc, event) {
+    if (pc !== this.pc) return;
+    this.remoteStream.addTrack(event.track);
+    this.attachRemote();
+  }
+
+  attachRemote() {
+    const video = this.remoteVideo();
+    if (!video || !this.joined) return;
+    if (video.srcObject !== this.remoteStream) video.srcObject = this.remoteStream;
+    if (!this.watchingFrames) {
+      this.watchingFrames = true;
+      this.watchFirstFrame();
+    }
+    video.play().catch((err) => {
+      // Autoplay with sound refused: play muted and offer a button. (An AbortError only means
+      // a newer stream replaced this one.)
+      if (!err || err.name !== "NotAllowedError") return;
+      video.muted = true;
+      this.update({ needsUnmute: true });
+      video.play().catch(() => {});
+    });
+  }
+
+  onConnectionState(pc) {
+    if (pc !== this.pc) return;
+    const state = pc.connectionState;
+    clearTimeout(this.graceTimer);
+    if (state === "connected") {
+      clearTimeout(this.connectTimer);
+      this.attempt = 0;
+      const wasRecovering = this.recovering;
+      this.recovering = false;
+      this.update({ phase: "connected", error: "" });
+      if (wasRecovering) this.notice("reconnected");
+    } else if (state === "failed") {
+      this.recover("connection_failed");
+    } else if (state === "disconnected") {
+      // Often back by itself within a second; if not, a fresh connection.
+      this.update({ phase: "reconnecting" });
+      this.graceTimer = setTimeout(() => {
+        if (pc === this.pc && pc.connectionState !== "connected") this.recover("connection_lost");
+      }, DISCONNECTED_GRACE_MS);
+    }
+  }
+
+  notice(kind) {
+    clearTimeout(this.noticeTimer);
+    this.update({ notice: kind });
+    this.noticeTimer = setTimeout(() => this.update({ notice: "" }), NOTICE_MS);
+  }
+
+  recover(code) {
+    if (this.disposed || !this.joined) return;
+    this.recovering = true;
+    this.update({ phase: "reconnecting", error: code });
+    this.connect("recover");
+  }
+
+  scheduleRetry(code) {
+    if (this.disposed) return;
+    this.recovering = true;
+    this.closePc();
+    this.update({ phase: "reconnecting", error: code });
+    const delay = RETRY_DELAYS_MS[Math.min(this.attempt, RETRY_DELAYS_MS.length - 1)];
+    this.attempt += 1;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.connect("recover"), delay);
+  }
+
+  retryNow() {
+    clearTimeout(this.retryTimer);
+    this.connect("recover");
+  }
+
+  superseded() {
+    this.closePc();
+    this.stopTimers();
+    this.joined = false;
+    this.releaseLocal();
+    this.update({ phase: "superseded", localStream: null });
+  }
+
+  async takeOver() {
+    this.joined = false;
+    await this.preview({ wantVideo: !this.audioOnly });
+    this.joined = true;
+    this.update({ phase: "connecting", localStream: this.stream });
+    this.statusTimer = setInterval(() => this.pollStatus(), STATUS_MS);
+    this.statsTimer = setInterval(() => this.pollStats(), STATS_MS);
+    await this.connect("join", { takeOver: true });
+  }
+
+  ended() {
+    this.closePc();
+    this.stopTimers();
+    this.joined = false;
+    this.forget();
+    this.releaseLocal();
+    this.update({ phase: "ended", localStream: null });
+  }
+
+  async leave() {
+    this.generation += 1;
+    this.closePc();
+    this.stopTimers();
+    this.joined = false;
+    this.forget();
+    this.releaseLocal();
+    this.update({ phase: "left", localStream: null, notice: "" });
+    await this.sendLeave("hangup");
+  }
+
+  sendLeave(reason) {
+    // keepalive lets the request outlive the page; the session makes a late one harmless.
+    return fetch(`${this.base}/leave?session=${this.session}`, {
+      method: "POST",
+      headers: this.headers,
+      credentials: "same-origin",
+      body: JSON.stringify({ reason }),
+      keepalive: true,
+    }).catch(() => {});
+  }
+
+  stopTimers() {
+    clearInterval(this.statusTimer);
+    clearInterval(this.statsTimer);
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.graceTimer);
+    clearTimeout(this.connectTimer);
+    this.statusTimer = null;
+    this.statsTimer = null;
+  }
+
+  // -- what the server says ------------------------------------------------------------------
+
+  async pollStatus() {
+    if (!this.joined || this.disposed) return;
+    try {
+      const res = await fetch(`${this.base}/status?session=${this.session}`, {
+        method: "POST",
+        headers: this.headers,
+        credentials: "same-origin",
+        body: JSON.stringify({ muted: this.muted, camera: this.cameraOn && !this.audioOnly }),
+        signal: this.controller.signal,
+      });
+      const body = await res.json().catch(() => ({}));
+      if (res.status === 410) return this.ended();
+      if (!res.ok || !this.joined) return undefined;
+      if (body.you === "superseded") return this.superseded();
+      const peer = (body.peers || [])[0] || null;
+      this.update({ peer });
+      // The server lost us (restarted, or dropped a dead connection) while we think we're up.
+      if (body.you === "absent" && this.pc && this.pc.connectionState === "connected") {
+        this.recover("server_lost");
+      }
+    } catch (err) {
+      // Offline: the connection state handler does the recovering.
+    }
+    return undefined;
+  }
+
+  async pollStats() {
+    const pc = this.pc;
+    if (!pc) return;
+    try {
+      const stats = await pc.getStats();
+      const cur = { frames: 0, samples: 0, energy: 0, sent: 0, received: 0, lost: 0, fps: 0 };
+      let rtt = null;
+      stats.forEach((r) => {
+        if (r.type === "inbound-rtp") {
+          cur.received += r.packetsReceived || 0;
+          cur.lost += Math.max(0, r.packetsLost || 0);
+          if (r.kind === "video") {
+            cur.frames += r.framesDecoded || 0;
+            cur.fps = r.framesPerSecond || 0;
+          } else if (r.kind === "audio") {
+            cur.samples += r.totalSamplesReceived || 0;
+            cur.energy += r.totalAudioEnergy || 0;
+          }
+        } else if (r.type === "outbound-rtp" && r.kind === "video") {
+          cur.sent += r.framesEncoded || 0;
+        } else if (r.type === "candidate-pair" && r.nominated && r.state === "succeeded") {
+          if (typeof r.currentRoundTripTime === "number") rtt = r.currentRoundTripTime * 1000;
+        }
+      });
+      if (pc !== this.pc) return;
+      const prev = this.last;
+      this.last = cur;
+      this.now = { frames: cur.frames, samples: cur.samples, energy: cur.energy, sent: cur.sent };
+      const dRecv = prev ? cur.received - prev.received : 0;
+      const dLost = prev ? cur.lost - prev.lost : 0;
+      const lossPct = dRecv + dLost > 0 ? (100 * dLost) / (dRecv + dLost) : 0;
+      const receiving = !prev || dRecv > 0;
+      const connected = pc.connectionState === "connected";
+      this.update({
+        remoteFrames: this.before.frames + cur.frames,
+        remoteAudio: {
+          samples: this.before.samples + cur.samples,
+          energy: this.before.energy + cur.energy,
+        },
+        videoSent: this.before.sent + cur.sent,
+        remoteLuma: meanLuma(this.remoteVideo(), this.canvas),
+        quality: connected ? qualityOf(rtt, lossPct, receiving) : "unknown",
+        rttMs: rtt === null ? null : Math.round(rtt),
+        lossPct: Math.round(lossPct * 10) / 10,
+        fps: Math.round(cur.fps),
+      });
+    } catch (err) {
+      // A closed connection or a video not ready yet: next time.
+    }
+  }
+
+  // The first remote frame that is the other side's picture (not the server's black filler).
+  watchFirstFrame() {
+    const video = this.remoteVideo();
+    if (!video || !video.requestVideoFrameCallback) return;
+    const canvas = document.createElement("canvas");
+    canvas.width = 8;
+    canvas.height = 8;
+    const check = () => {
+      if (this.disposed || !this.joined) return;
+      if (meanLuma(video, canvas) > FILLER_LUMA) {
+        this.update({ firstFrameAt: performance.now() });
+        return;
+      }
+      video.requestVideoFrameCallback(check);
+    };
+    video.requestVideoFrameCallback(check);
+  }
+
+  dispose() {
+    this.disposed = true;
+    this.generation += 1;
+    this.stopTimers();
+    clearTimeout(this.noticeTimer);
+    this.controller.abort();
+    window.removeEventListener("online", this.onOnline);
+    window.removeEventListener("pagehide", this.onPageHide);
+    if (this.joined) this.sendLeave("unload");
+    this.closePc();
+    this.releaseLocal();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The view
+
+const INITIAL_VIEW = {
+  phase: "lobby",
+  devicesReady: false,
+  localStream: null,
+  localTrackId: "",
+  cameraProblem: "ok",
+  micProblem: "ok",
+  cameras: [],
+  mics: [],
+  camId: "",
+  micId: "",
+  micLevel: 0,
+  muted: false,
+  cameraOn: true,
+  audioOnly: false,
+  peer: null,
+  remoteFrames: 0,
+  remoteLuma: -1,
+  remoteAudio: { samples: 0, energy: 0 },
+  videoSent: 0,
+  videoTransceivers: 0,
+  pcCount: 0,
+  quality: "unknown",
+  rttMs: null,
+  lossPct: 0,
+  fps: 0,
+  notice: "",
+  error: "",
+  gaveUp: false,
+  needsUnmute: false,
+  joinAt: null,
+  firstFrameAt: null,
+};
+
+const S = {
+  panel: {
+    position: "relative",
+    width: "100%",
+    background: "#111",
+    color: "#fff",
+    borderRadius: 10,
+    overflow: "hidden",
+    font: "14px system-ui, sans-serif",
+  },
+  stage: { position: "relative", width: "100%", aspectRatio: "4 / 3", background: "#000" },
+  fill: { width: "100%", height: "100%", objectFit: "contain", background: "#000", display: "block" },
+  pip: {
+    position: "absolute",
+    right: 10,
+    bottom: 10,
+    width: "24%",
+    aspectRatio: "4 / 3",
+    objectFit: "cover",
+    background: "#222",
+    border: "2px solid rgba(255,255,255,0.85)",
+    borderRadius: 6,
+    transform: "scaleX(-1)",
+  },
+  center: {
+    position: "absolute",
+    inset: 0,
+    display: "flex",
+    flexDirection: "column",
+    alignItems: "center",
+    justifyContent: "center",
+    gap: 10,
+    textAlign: "center",
+    padding: 16,
+  },
+  badge: {
+    padding: "3px 8px",
+    borderRadius: 4,
+    background: "rgba(0,0,0,0.6)",
+    color: "#fff",
+    fontSize: 12,
+  },
+  bar: {
+    display: "flex",
+    flexWrap: "wrap",
+    gap: 8,
+    alignItems: "center",
+    padding: 10,
+    background: "#1b1b1f",
+  },
+  button: {
+    padding: "8px 14px",
+    borderRadius: 6,
+    border: "1px solid #444",
+    background: "#2a2a31",
+    color: "#fff",
+    cursor: "pointer",
+    font: "inherit",
+  },
+  primary: {
+    padding: "10px 18px",
+    borderRadius: 6,
+    border: "none",
+    background: "#2563eb",
+    color: "#fff",
+    cursor: "pointer",
+    font: "inherit",
+    fontWeight: 600,
+  },
+  danger: { background: "#c62828", border: "none" },
+  on: { background: "#f2f2f2", color: "#111" },
+  select: {
+    padding: "6px 8px",
+    borderRadius: 6,
+    border: "1px solid #444",
+    background: "#222",
+    color: "#fff",
+    maxWidth: 220,
+    font: "inherit",
+  },
+  alert: {
+    background: "#3b2a12",
+    border: "1px solid #b7791f",
+    color: "#ffe8c2",
+    borderRadius: 6,
+    padding: "8px 12px",
+    lineHeight: 1.5,
+  },
+};
+
+function QualityBars({ quality, label, title }) {
+  const level = { good: 3, fair: 2, poor: 1 }[quality] || 0;
+  const colour = { good: "#22c55e", fair: "#eab308", poor: "#ef4444" }[quality] || "#888";
+  return (
+    <span
+      id="call-quality"
+      role="img"
+      aria-label={label}
+      title={title}
+      data-quality={quality}
+      style={{ ...S.badge, display: "inline-flex", alignItems: "flex-end", gap: 2, height: 14 }}
+    >
+      {[1, 2, 3].map((n) => (
+        <span
+          key={n}
+          style={{
+            width: 4,
+            height: 4 + n * 3,
+            borderRadius: 1,
+            background: n <= level ? colour : "rgba(255,255,255,0.25)",
+          }}
+        />
+      ))}
+    </span>
+  );
+}
+
+function DevicePicker({ id, label, devices, value, onChange, disabled, defaultLabel }) {
+  return (
+    <label style={{ display: "inline-flex", flexDirection: "column", gap: 4, fontSize: 12 }}>
+      <span style={{ opacity: 0.8 }}>{label}</span>
+      <select
+        id={id}
+        style={S.select}
+        value={value}
+        disabled={disabled || devices.length === 0}
+        onChange={(e) => onChange(e.target.value)}
+      >
+        {devices.length === 0 ? <option value="">{defaultLabel}</option> : null}
+        {devices.map((d) => (
+          <option key={d.id} value={d.id}>
+            {d.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function VideoOf({ stream, style, muted, dataVideo }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    if (ref.current && ref.current.srcObject !== stream) ref.current.srcObject = stream;
+  }, [stream]);
+  return <video ref={ref} data-video={dataVideo} autoPlay playsInline muted={muted} style={style} />;
+}
+
 export function CallVideo({
   consultationId,
   token = "",
   role = "",
+  texts = null,
   iceServers = null,
   apiBase = "",
-  unmuteLabel = "Enable sound",
-  connectingLabel = "Connecting…",
-  failedLabel = "Could not join the call",
   onStateChange = null,
   id,
   className,
   style,
 }) {
-  const localRef = useRef(null);
   const remoteRef = useRef(null);
-  const [state, setState] = useState("connecting");
-  const [remoteFrames, setRemoteFrames] = useState(0);
-  const [remoteLuma, setRemoteLuma] = useState(-1);
-  const [remoteAudio, setRemoteAudio] = useState({ samples: 0, energy: 0 });
-  const [error, setError] = useState("");
-  const [needsUnmute, setNeedsUnmute] = useState(false);
-  const [gaveUp, setGaveUp] = useState(false);
+  const callRef = useRef(null);
+  const [view, setView] = useState(INITIAL_VIEW);
+  const [showDevices, setShowDevices] = useState(false);
   const onStateRef = useRef(onStateChange);
   onStateRef.current = onStateChange;
-  const iceKey = iceServers ? JSON.stringify(iceServers) : "";
+  // Texts come from showroom/texts/media.py (English and Japanese) through the page's state.
+  const tx = (key) => (texts && texts[key]) || key;
 
   useEffect(() => {
-    if (onStateRef.current) onStateRef.current(state);
-  }, [state]);
+    if (onStateRef.current) onStateRef.current(view.phase);
+  }, [view.phase]);
 
   useEffect(() => {
-    let disposed = false;
-    let pc = null;
-    let localStream = null;
-    let ice = iceServers;
-    let attempt = 0;
-    let offered = false;
-    let retryTimer = null;
-    let graceTimer = null;
-    // Counters of earlier connections of this mount, so the figures never go backwards.
-    const before = { frames: 0, samples: 0, energy: 0 };
-    let now = { frames: 0, samples: 0, energy: 0 };
-    const session = randomSession();
-    setGaveUp(false);
-    const controller = new AbortController();
-    const canvas = document.createElement("canvas");
-    canvas.width = 8;
-    canvas.height = 8;
-    const base = `${apiBase}/api/rtc/${consultationId}`;
-    const headers = { "Content-Type": "application/json" };
-    if (token) headers.Authorization = `Bearer ${token}`;
-
-    const update = (next) => {
-      if (!disposed) setState(next);
-    };
-
-    const playRemote = () => {
-      const video = remoteRef.current;
-      if (!video) return;
-      video.play().catch(() => {
-        // Autoplay with sound refused: play muted and offer a button.
-        video.muted = true;
-        setNeedsUnmute(true);
-        video.play().catch(() => {});
-      });
-    };
-
-    const closePc = () => {
-      if (!pc) return;
-      for (const key of Object.keys(before)) before[key] += now[key];
-      now = { frames: 0, samples: 0, energy: 0 };
-      pc.onconnectionstatechange = null;
-      pc.ontrack = null;
-      pc.close();
-      pc = null;
-    };
-
-    const scheduleRetry = (code) => {
-      closePc();
-      if (disposed) return;
-      setError(code);
-      update("failed");
-      const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)];
-      attempt += 1;
-      clearTimeout(retryTimer);
-      retryTimer = setTimeout(connect, delay);
-    };
-
-    async function connect() {
-      if (disposed) return;
-      update("connecting");
-      try {
-        // The ICE configuration loads while the camera opens.
-        const iceLoad = ice
-          ? Promise.resolve(ice)
-          : fetch(`${apiBase}/api/rtc/config`, {
-              credentials: "same-origin",
-              signal: controller.signal,
-            }).then(async (res) => {
-              if (!res.ok) throw new HttpError(res.status, "config_unavailable");
-              return (await res.json()).iceServers || [];
-            });
-        iceLoad.catch(() => {}); // awaited below; this only keeps it from counting as unhandled
-        if (!localStream) {
-          const stream = await openLocalMedia();
-          if (disposed) {
-            // Unmounted while the camera opened (React StrictMode mounts twice): release it.
-            stream.getTracks().forEach((t) => t.stop());
-            return;
-          }
-          localStream = stream;
-          if (localRef.current) localRef.current.srcObject = localStream;
-        }
-        ice = await iceLoad;
-        if (disposed) return;
-        const conn = new RTCPeerConnection({ iceServers: ice });
-        pc = conn;
-        const remoteStream = new MediaStream();
-        conn.ontrack = (event) => {
-          remoteStream.addTrack(event.track);
-          if (remoteRef.current && remoteRef.current.srcObject !== remoteStream) {
-            remoteRef.current.srcObject = remoteStream;
-          }
-          playRemote();
-        };
-        conn.onconnectionstatechange = () => {
-          if (pc !== conn) return;
-          const s = conn.connectionState;
-          clearTimeout(graceTimer);
-          if (s === "connected") {
-            attempt = 0;
-            setError("");
-            update("connected");
-          } else if (s === "failed") {
-            scheduleRetry("connection_failed");
-          } else if (s === "disconnected") {
-            graceTimer = setTimeout(() => {
-              if (pc === conn && conn.connectionState !== "connected") {
-                scheduleRetry("connection_lost");
-              }
-            }, DISCONNECTED_GRACE_MS);
-          }
-        };
-        for (const kind of ["audio", "video"]) {
-          const track = localStream.getTracks().find((t) => t.kind === kind);
-          if (track) {
-            conn.addTransceiver(track, { direction: "sendrecv", streams: [localStream] });
-          } else {
-            conn.addTransceiver(kind, { direction: "recvonly" });
-          }
-        }
-        await conn.setLocalDescription(await conn.createOffer());
-        await waitForIceGathering(conn, ice.length === 0, ICE_GATHER_TIMEOUT_MS);
-        if (disposed || pc !== conn) return;
-        offered = true;
-        const res = await fetch(`${base}/offer?session=${session}`, {
-          method: "POST",
-          headers,
-          credentials: "same-origin",
-          body: JSON.stringify({ sdp: conn.localDescription.sdp, type: "offer" }),
-          signal: controller.signal,
-        });
-        const body = await res.json().catch(() => ({}));
-        if (!res.ok) throw new HttpError(res.status, body.error || `http_${res.status}`, body.message);
-        if (disposed || pc !== conn) return;
-        await conn.setRemoteDescription(body);
-      } catch (err) {
-        if (disposed || (err && err.name === "AbortError")) return;
-        console.warn("call connection failed", err);
-        if (err instanceof HttpError && PERMANENT_HTTP.has(err.status)) {
-          closePc();
-          setError(err.code);
-          setGaveUp(true);
-          update("failed"); // not retried: the link or session is not valid for this call
-          return;
-        }
-        scheduleRetry(err instanceof HttpError ? err.code : "connect_error");
-      }
+    setView(INITIAL_VIEW);
+    const call = new CallSession({
+      consultationId,
+      token,
+      apiBase,
+      iceServers,
+      update: (partial) => {
+        if (!call.disposed) setView((v) => ({ ...v, ...partial }));
+      },
+      remoteVideo: () => remoteRef.current,
+    });
+    callRef.current = call;
+    const saved = call.saved();
+    if (saved) {
+      // A reload during the call: straight back in, with the same choices.
+      call.camId = saved.camId || "";
+      call.micId = saved.micId || "";
+      call.join({ audioOnly: Boolean(saved.audioOnly) });
+    } else {
+      call.preview({ wantVideo: true });
     }
-
-    const poll = setInterval(async () => {
-      const conn = pc;
-      if (!conn) return;
-      try {
-        const stats = await conn.getStats();
-        const current = { frames: 0, samples: 0, energy: 0 };
-        stats.forEach((report) => {
-          if (report.type !== "inbound-rtp") return;
-          if (report.kind === "video") {
-            current.frames += report.framesDecoded || 0;
-          } else if (report.kind === "audio") {
-            current.samples += report.totalSamplesReceived || 0;
-            current.energy += report.totalAudioEnergy || 0;
-          }
-        });
-        if (disposed || conn !== pc) return;
-        now = current;
-        setRemoteFrames(before.frames + now.frames);
-        setRemoteAudio({
-          samples: before.samples + now.samples,
-          energy: before.energy + now.energy,
-        });
-        setRemoteLuma(meanLuma(remoteRef.current, canvas));
-      } catch (err) {
-        // A closed connection or a video not ready yet: try again next time.
-      }
-    }, POLL_MS);
-
-    connect();
-
-    return () => {
-      disposed = true;
-      clearInterval(poll);
-      clearTimeout(retryTimer);
-      clearTimeout(graceTimer);
-      controller.abort();
-      closePc();
-      if (localStream) localStream.getTracks().forEach((t) => t.stop());
-      if (offered) {
-        // keepalive lets the request outlive the page; the session makes a late one harmless.
-        fetch(`${base}/leave?session=${session}`, {
-          method: "POST",
-          headers,
-          credentials: "same-origin",
-          body: "{}",
-          keepalive: true,
-        }).catch(() => {});
-      }
-    };
+    return () => call.dispose();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [consultationId, token, apiBase, iceKey]);
+  }, [consultationId, token, apiBase, iceServers ? JSON.stringify(iceServers) : ""]);
 
-  const unmute = () => {
-    const video = remoteRef.current;
-    if (video) {
-      video.muted = false;
-      video.play().catch(() => {});
-    }
-    setNeedsUnmute(false);
+  const call = callRef.current;
+  const v = view;
+  const inCall = ["connecting", "connected", "reconnecting", "failed"].includes(v.phase);
+  const problems = [];
+  if (v.devicesReady && v.cameraProblem !== "ok" && v.cameraProblem !== "off") {
+    problems.push(tx(`media.camera_${v.cameraProblem}`));
+  }
+  if (v.devicesReady && v.micProblem !== "ok") problems.push(tx(`media.mic_${v.micProblem}`));
+  const blocked = v.cameraProblem === "blocked" || v.micProblem === "blocked";
+  const noCamera = v.devicesReady && v.cameraProblem !== "ok";
+  const qualityTitle = [
+    tx(`media.quality_${v.quality}`),
+    v.rttMs !== null ? `RTT ${v.rttMs} ms` : null,
+    `${v.lossPct}%`,
+    v.fps ? `${v.fps} fps` : null,
+  ]
+    .filter(Boolean)
+    .join(" · ");
+
+  const rootData = {
+    "data-state": v.phase,
+    "data-remote-frames": v.remoteFrames,
+    "data-remote-luma": v.remoteLuma,
+    "data-remote-audio-samples": v.remoteAudio.samples,
+    "data-remote-audio-energy": v.remoteAudio.energy.toFixed(4),
+    "data-video-sent": v.videoSent,
+    "data-video-transceivers": v.videoTransceivers,
+    "data-pc-count": v.pcCount,
+    "data-quality": v.quality,
+    "data-rtt-ms": v.rttMs === null ? undefined : v.rttMs,
+    "data-loss-pct": v.lossPct,
+    "data-fps": v.fps,
+    "data-notice": v.notice || undefined,
+    "data-audio-only": v.audioOnly ? "true" : "false",
+    "data-muted": v.muted ? "true" : "false",
+    "data-camera": v.cameraOn && !v.audioOnly ? "true" : "false",
+    "data-local-track": v.localTrackId || undefined,
+    "data-mic-id": v.micId || undefined,
+    "data-join-at": v.joinAt === null ? undefined : v.joinAt.toFixed(1),
+    "data-first-frame-at": v.firstFrameAt === null ? undefined : v.firstFrameAt.toFixed(1),
+    "data-error": v.error || undefined,
+    "data-role": role || undefined,
   };
 
-  return (
-    <div
-      id={id}
-      className={className}
-      data-state={state}
-      data-remote-frames={remoteFrames}
-      data-remote-luma={remoteLuma}
-      data-remote-audio-samples={remoteAudio.samples}
-      data-remote-audio-energy={remoteAudio.energy.toFixed(4)}
-      data-error={error || undefined}
-      data-role={role || undefined}
-      style={{
-        position: "relative",
-        width: "100%",
-        aspectRatio: "4 / 3",
-        background: "#000",
-        overflow: "hidden",
-        borderRadius: 8,
-        ...style,
-      }}
-    >
+  const remoteHidden = v.audioOnly || (v.peer && v.peer.audio_only);
+  const stage = (
+    <div style={S.stage}>
+      {/* Always mounted: it also plays the remote audio (audio-only calls included). */}
       <video
-        ref={remoteRef}
+        ref={(el) => {
+          remoteRef.current = el;
+          if (el && callRef.current) callRef.current.attachRemote();
+        }}
         data-video="remote"
         autoPlay
         playsInline
-        style={{ width: "100%", height: "100%", objectFit: "contain", background: "#000" }}
+        style={{ ...S.fill, visibility: inCall && !remoteHidden ? "visible" : "hidden" }}
       />
-      <video
-        ref={localRef}
-        data-video="local"
-        autoPlay
-        playsInline
-        muted
-        style={{
-          position: "absolute",
-          right: 8,
-          bottom: 8,
-          width: "24%",
-          aspectRatio: "4 / 3",
-          objectFit: "cover",
-          background: "#222",
-          border: "2px solid rgba(255,255,255,0.8)",
-          borderRadius: 6,
-          transform: "scaleX(-1)",
-        }}
-      />
-      {role ? (
-        <span
-          style={{
-            position: "absolute",
-            left: 8,
-            top: 8,
-            padding: "2px 8px",
-            borderRadius: 4,
-            background: "rgba(0,0,0,0.55)",
-            color: "#fff",
-            font: "12px sans-serif",
-          }}
-        >
-          {role}
-        </span>
+      {inCall && remoteHidden ? (
+        <div style={S.center} data-testid="audio-only-stage">
+          <div
+            style={{
+              width: 96,
+              height: 96,
+              borderRadius: "50%",
+              background: "#2a2a31",
+              display: "flex",
+              alignItems: "center",
+              justifyContent: "center",
+              fontSize: 40,
+            }}
+            aria-hidden="true"
+          >
+            ♪
+          </div>
+          <span>{role}</span>
+          <span style={S.badge}>{tx("media.peer_audio_only")}</span>
+        </div>
       ) : null}
-      {state !== "connected" ? (
-        <span
-          role="status"
-          style={{
-            position: "absolute",
-            left: "50%",
-            top: "50%",
-            transform: "translate(-50%, -50%)",
-            color: "#fff",
-            font: "14px sans-serif",
-            opacity: 0.8,
-          }}
-        >
-          {gaveUp ? failedLabel : connectingLabel}
-        </span>
+      {inCall && v.localStream && !v.audioOnly && v.cameraOn ? (
+        <VideoOf stream={v.localStream} muted dataVideo="local" style={S.pip} />
       ) : null}
-      {needsUnmute ? (
+      {inCall ? (
+        <div style={{ position: "absolute", left: 10, top: 10, display: "flex", gap: 6 }}>
+          {role ? <span style={S.badge}>{role}</span> : null}
+          {v.peer && v.peer.state !== "absent" && v.peer.muted ? (
+            <span style={S.badge} id="peer-muted">{tx("media.peer_muted")}</span>
+          ) : null}
+          {v.peer && v.peer.state !== "absent" && !v.peer.camera && !v.peer.audio_only ? (
+            <span style={S.badge} id="peer-camera-off">{tx("media.peer_camera_off")}</span>
+          ) : null}
+        </div>
+      ) : null}
+      {inCall ? (
+        <div style={{ position: "absolute", right: 10, top: 10 }}>
+          <QualityBars
+            quality={v.quality}
+            label={`${tx("media.quality")}: ${tx(`media.quality_${v.quality}`)}`}
+            title={qualityTitle}
+          />
+        </div>
+      ) : null}
+      {inCall && v.phase !== "connected" ? (
+        <div style={S.center}>
+          <span role="status" id="call-status" style={{ ...S.badge, fontSize: 14, padding: "6px 12px" }}>
+            {v.phase === "reconnecting"
+              ? tx("media.reconnecting")
+              : v.gaveUp
+                ? tx("media.failed")
+                : tx("media.connecting")}
+          </span>
+        </div>
+      ) : null}
+      {v.phase === "connected" && v.peer && v.peer.state === "absent" ? (
+        <div style={S.center}>
+          <span role="status" id="call-waiting-other" style={{ ...S.badge, fontSize: 14, padding: "6px 12px" }}>
+            {tx("media.waiting_for_other")}
+          </span>
+        </div>
+      ) : null}
+      {v.notice === "reconnected" ? (
+        <div style={{ position: "absolute", left: "50%", top: 12, transform: "translateX(-50%)" }}>
+          <span role="status" id="call-notice" style={{ ...S.badge, background: "#166534", fontSize: 14, padding: "6px 12px" }}>
+            {tx("media.reconnected")}
+          </span>
+        </div>
+      ) : null}
+      {v.needsUnmute ? (
         <button
           type="button"
-          onClick={unmute}
-          style={{ position: "absolute", left: 8, bottom: 8, padding: "6px 12px" }}
+          style={{ ...S.button, position: "absolute", left: 10, bottom: 10 }}
+          onClick={() => {
+            const video = remoteRef.current;
+            if (video) {
+              video.muted = false;
+              video.play().catch(() => {});
+            }
+            setView((cur) => ({ ...cur, needsUnmute: false }));
+          }}
         >
-          {unmuteLabel}
+          {tx("media.enable_sound")}
         </button>
       ) : null}
+    </div>
+  );
+
+  const pickers = (prefix, disabled) => (
+    <>
+      <DevicePicker
+        id={`${prefix}-camera`}
+        label={tx("media.camera")}
+        devices={v.cameras}
+        value={v.camId}
+        disabled={disabled || v.audioOnly}
+        defaultLabel={tx("media.default_device")}
+        onChange={(value) => call && call.chooseDevice("video", value)}
+      />
+      <DevicePicker
+        id={`${prefix}-mic`}
+        label={tx("media.microphone")}
+        devices={v.mics}
+        value={v.micId}
+        disabled={disabled}
+        defaultLabel={tx("media.default_device")}
+        onChange={(value) => call && call.chooseDevice("audio", value)}
+      />
+    </>
+  );
+
+  let body;
+  if (v.phase === "lobby") {
+    body = (
+      <div id="call-lobby" style={{ display: "flex", flexDirection: "column" }}>
+        <div style={S.stage}>
+          {v.localStream && v.cameraProblem === "ok" ? (
+            <VideoOf
+              stream={v.localStream}
+              muted
+              dataVideo="preview"
+              style={{ ...S.fill, objectFit: "cover", transform: "scaleX(-1)" }}
+            />
+          ) : (
+            <div style={S.center}>
+              <span style={{ opacity: 0.75 }}>
+                {v.devicesReady ? tx(`media.camera_${v.cameraProblem}`) : tx("media.starting_camera")}
+              </span>
+            </div>
+          )}
+          <span style={{ ...S.badge, position: "absolute", left: 10, top: 10 }}>{tx("media.you")}</span>
+        </div>
+        <div style={{ display: "flex", flexDirection: "column", gap: 12, padding: 14 }}>
+          <div style={{ display: "flex", alignItems: "center", gap: 10 }}>
+            <span style={{ fontSize: 12, opacity: 0.8, minWidth: 110 }}>{tx("media.mic_level")}</span>
+            <div
+              id="lobby-meter"
+              role="meter"
+              aria-label={tx("media.mic_level")}
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={Math.round(v.micLevel * 100)}
+              data-level={v.micLevel.toFixed(2)}
+              style={{ flex: 1, height: 8, borderRadius: 4, background: "#333", overflow: "hidden" }}
+            >
+              <div
+                style={{
+                  width: `${Math.round(v.micLevel * 100)}%`,
+                  height: "100%",
+                  background: v.micProblem === "ok" ? "#22c55e" : "#666",
+                  transition: "width 90ms linear",
+                }}
+              />
+            </div>
+          </div>
+          <div style={{ display: "flex", flexWrap: "wrap", gap: 12 }}>{pickers("lobby", !v.devicesReady)}</div>
+          {problems.length ? (
+            <div role="alert" id="lobby-problem" style={S.alert}>
+              {problems.map((p) => (
+                <div key={p}>{p}</div>
+              ))}
+              {blocked ? <div>{tx("media.how_to_allow")}</div> : null}
+              <div>
+                {v.micProblem === "ok" ? tx("media.audio_only_hint") : tx("media.listen_only_hint")}
+              </div>
+            </div>
+          ) : null}
+          <div style={{ display: "flex", flexWrap: "wrap", gap: 10 }}>
+            <button
+              type="button"
+              id="lobby-join"
+              style={S.primary}
+              disabled={!v.devicesReady}
+              onClick={() => call && call.join({ audioOnly: noCamera })}
+            >
+              {noCamera ? tx("media.join_audio_only") : tx("media.join")}
+            </button>
+            {!noCamera ? (
+              <button
+                type="button"
+                id="lobby-join-audio"
+                style={S.button}
+                disabled={!v.devicesReady}
+                onClick={() => call && call.join({ audioOnly: true })}
+              >
+                {tx("media.join_audio_only")}
+              </button>
+            ) : null}
+          </div>
+        </div>
+      </div>
+    );
+  } else if (inCall) {
+    body = (
+      <>
+        {stage}
+        <div style={S.bar} role="toolbar" aria-label={tx("media.devices")}>
+          <button
+            type="button"
+            id="call-mute"
+            aria-pressed={v.muted}
+            style={{ ...S.button, ...(v.muted ? S.on : {}) }}
+            disabled={v.micProblem !== "ok"}
+            onClick={() => call && call.setMuted(!v.muted)}
+          >
+            {v.muted ? tx("media.unmute") : tx("media.mute")}
+          </button>
+          {!v.audioOnly ? (
+            <button
+              type="button"
+              id="call-camera"
+              aria-pressed={!v.cameraOn}
+              style={{ ...S.button, ...(!v.cameraOn ? S.on : {}) }}
+              disabled={v.cameraProblem !== "ok"}
+              onClick={() => call && call.setCamera(!v.cameraOn)}
+            >
+              {v.cameraOn ? tx("media.camera_off") : tx("media.camera_on")}
+            </button>
+          ) : null}
+          <button
+            type="button"
+            id="call-audio-only"
+            aria-pressed={v.audioOnly}
+            style={{ ...S.button, ...(v.audioOnly ? S.on : {}) }}
+            disabled={v.audioOnly && v.cameraProblem !== "ok"}
+            onClick={() => call && call.setAudioOnly(!v.audioOnly)}
+          >
+            {v.audioOnly ? tx("media.video_on") : tx("media.audio_only")}
+          </button>
+          <button
+            type="button"
+            id="call-devices"
+            aria-expanded={showDevices}
+            style={S.button}
+            onClick={() => setShowDevices(!showDevices)}
+          >
+            {tx("media.devices")}
+          </button>
+          <span style={{ flex: 1 }} />
+          <button
+            type="button"
+            id="call-leave"
+            style={{ ...S.button, ...S.danger }}
+            onClick={() => call && call.leave()}
+          >
+            {tx("media.leave")}
+          </button>
+          {showDevices ? (
+            <div style={{ display: "flex", flexWrap: "wrap", gap: 12, width: "100%" }}>
+              {pickers("call", false)}
+            </div>
+          ) : null}
+        </div>
+      </>
+    );
+  } else {
+    const message = {
+      left: tx("media.left"),
+      ended: tx("media.ended"),
+      superseded: tx("media.superseded"),
+    }[v.phase];
+    body = (
+      <div style={{ ...S.stage, aspectRatio: "16 / 7" }}>
+        <div style={S.center}>
+          <span role={v.phase === "left" ? "status" : "alert"} id={`media-${v.phase}`} style={{ fontSize: 16 }}>
+            {message}
+          </span>
+          {v.phase === "left" ? (
+            <button type="button" id="call-rejoin" style={S.primary} onClick={() => call && call.join({ audioOnly: v.audioOnly })}>
+              {tx("media.rejoin")}
+            </button>
+          ) : null}
+          {v.phase === "superseded" ? (
+            <button type="button" id="call-take-over" style={S.primary} onClick={() => call && call.takeOver()}>
+              {tx("media.take_over")}
+            </button>
+          ) : null}
+        </div>
+        {/* keeps the remote element's ref stable for a rejoin */}
+        <video ref={remoteRef} data-video="remote" style={{ display: "none" }} />
+      </div>
+    );
+  }
+
+  return (
+    <div id={id} className={className} {...rootData} style={{ ...S.panel, ...style }}>
+      {body}
     </div>
   );
 }

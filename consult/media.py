@@ -22,7 +22,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -84,6 +84,19 @@ class NegotiationError(MediaError):
 
 class RegistryClosed(MediaError):
     """The registry is shutting down and accepts no new connections."""
+
+
+class Superseded(MediaError):
+    """This client was replaced by a newer one (another tab) for the same participant."""
+
+
+# Told of every media state change of a call: (consultation_id, kind, role, detail). Kinds are
+# those of consult.call_events: joined, reconnected, connection_lost, audio_only, left.
+EventSink = Callable[[int, str, str | None, dict[str, Any]], Awaitable[None]]
+
+# After a page goes away (pagehide: a reload or a closed tab) "left" waits this long for the same
+# participant to come back, so a reload reads as "reconnected" rather than "left" + "joined".
+UNLOAD_GRACE_S = 8.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,6 +336,11 @@ class Participant:
     role: str
     session: str
     pc: RTCPeerConnection
+    audio_only: bool = False
+    resumed: bool = False  # takes over from an earlier connection: "reconnected" when connected
+    muted: bool = False  # as the client last reported it
+    camera: bool = True
+    announced: bool = False  # joined / reconnected recorded for this connection
     inbound: dict[str, MediaStreamTrack] = field(default_factory=dict)
     outbound: list[ForwardingTrack] = field(default_factory=list)
     drains: list[asyncio.Task[None]] = field(default_factory=list)
@@ -368,6 +386,19 @@ async def _drain(track: MediaStreamTrack) -> None:
             await track.recv()
 
 
+@dataclass
+class CallMemory:
+    """What outlives a call's room: roles that dropped out without hanging up (their next
+    connection is a "reconnected") and client sessions replaced by a newer one (another tab),
+    which may not come back on their own."""
+
+    lost: set[str] = field(default_factory=set)
+    superseded: dict[str, set[str]] = field(default_factory=dict)
+
+
+MEMORY_LIMIT = 10_000  # calls remembered; the oldest are forgotten first
+
+
 class CallRoom:
     """One consultation's participants (by role), the tracks they send, and the relay."""
 
@@ -376,6 +407,7 @@ class CallRoom:
         self.participants: dict[str, Participant] = {}
         self.relay = MediaRelay()
         self.lock = asyncio.Lock()
+        self.pending_left: dict[str, asyncio.TimerHandle] = {}
 
     def inbound(self, role: str, kind: str) -> MediaStreamTrack | None:
         """The live track of `kind` that `role` sends, if connected (for recorder / monitor)."""
@@ -387,6 +419,15 @@ class CallRoom:
 
     def states(self) -> dict[str, str]:
         return {role: p.state for role, p in self.participants.items()}
+
+    def tracks(self) -> dict[str, dict[str, MediaStreamTrack]]:
+        """Every live inbound track by role and kind (what a recorder or monitor subscribes to)."""
+        out: dict[str, dict[str, MediaStreamTrack]] = {}
+        for role in self.participants:
+            kinds = {kind: t for kind in ("audio", "video") if (t := self.inbound(role, kind))}
+            if kinds:
+                out[role] = kinds
+        return out
 
     def add_inbound(self, participant: Participant, track: MediaStreamTrack) -> None:
         if track.kind not in ("audio", "video"):
@@ -488,12 +529,17 @@ class MediaRegistry:
         *,
         min_video_kbps: int | None = DEFAULT_MIN_VIDEO_KBPS,
         negotiation_timeout: float = NEGOTIATION_TIMEOUT_S,
+        on_event: EventSink | None = None,
+        unload_grace: float = UNLOAD_GRACE_S,
     ) -> None:
         self.ice_servers: list[dict[str, object]] = [dict(s) for s in ice_servers]
         self._rtc_ice_servers = [_rtc_ice_server(s) for s in self.ice_servers]
         self.min_video_kbps = min_video_kbps
         self.negotiation_timeout = negotiation_timeout
+        self.on_event = on_event
+        self.unload_grace = unload_grace
         self._rooms: dict[int, CallRoom] = {}
+        self._memory: dict[int, CallMemory] = {}  # insertion order: oldest first
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
 
@@ -506,6 +552,60 @@ class MediaRegistry:
         """Connection state by role, e.g. {"customer": "connected", "staff": "connecting"}."""
         room = self._rooms.get(consultation_id)
         return room.states() if room is not None else {}
+
+    def tracks_of(self, consultation_id: int) -> dict[str, dict[str, MediaStreamTrack]]:
+        """The call's live inbound tracks, {role: {kind: track}}: what a recorder or a silent
+        monitor subscribes to (through `relay_of`, never reading a track directly)."""
+        room = self._rooms.get(consultation_id)
+        return room.tracks() if room is not None else {}
+
+    def relay_of(self, consultation_id: int) -> MediaRelay | None:
+        room = self._rooms.get(consultation_id)
+        return room.relay if room is not None else None
+
+    def status(self, consultation_id: int, role: str, session: str | None) -> dict[str, Any]:
+        """What a client polls: whether it is still the current client, and the other side."""
+        room = self._rooms.get(consultation_id)
+        me = room.participants.get(role) if room else None
+        replaced = self._memory.get(consultation_id)
+        if replaced is not None and session and session in replaced.superseded.get(role, set()):
+            you = "superseded"
+        elif me is not None and (session is None or me.session == session):
+            you = me.state
+        else:
+            you = "absent"
+        peers = []
+        for source in ROLE_SOURCES.get(role, ()):
+            other = room.participants.get(source) if room else None
+            peers.append(
+                {
+                    "role": source,
+                    "state": other.state if other else "absent",
+                    "audio_only": other.audio_only if other else False,
+                    "muted": other.muted if other else False,
+                    "camera": other.camera if other else False,
+                }
+            )
+        return {"you": you, "peers": peers}
+
+    def report(
+        self,
+        consultation_id: int,
+        role: str,
+        session: str | None,
+        *,
+        muted: bool | None,
+        camera: bool | None,
+    ) -> None:
+        """Store what the current client says about its microphone and camera."""
+        room = self._rooms.get(consultation_id)
+        me = room.participants.get(role) if room else None
+        if me is None or (session is not None and me.session != session):
+            return
+        if muted is not None:
+            me.muted = muted
+        if camera is not None:
+            me.camera = camera
 
     def _configuration(self) -> RTCConfiguration:
         # Never RTCConfiguration() / RTCPeerConnection(): their default is Google's public STUN.
@@ -526,8 +626,50 @@ class MediaRegistry:
             room.lock.release()  # removed while we waited: take the new one
 
     def _forget_if_empty(self, room: CallRoom) -> None:
-        if not room.participants and self._rooms.get(room.consultation_id) is room:
+        if (
+            not room.participants
+            and not room.pending_left
+            and self._rooms.get(room.consultation_id) is room
+        ):
             del self._rooms[room.consultation_id]
+
+    def memory(self, consultation_id: int) -> CallMemory:
+        memory = self._memory.get(consultation_id)
+        if memory is None:
+            memory = self._memory[consultation_id] = CallMemory()
+            while len(self._memory) > MEMORY_LIMIT:
+                del self._memory[next(iter(self._memory))]
+        return memory
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _emit(self, consultation_id: int, kind: str, role: str | None, **detail: Any) -> None:
+        logger.info("call %s: %s %s %s", consultation_id, role, kind, detail or "")
+        if self.on_event is not None:
+            self._spawn(self._deliver(consultation_id, kind, role, detail))
+
+    async def _deliver(
+        self, consultation_id: int, kind: str, role: str | None, detail: dict[str, Any]
+    ) -> None:
+        assert self.on_event is not None
+        try:
+            await self.on_event(consultation_id, kind, role, detail)
+        except Exception:  # an event that cannot be stored must not take the call down
+            logger.exception("call %s: could not store event %s", consultation_id, kind)
+
+    def _on_connected(self, room: CallRoom, participant: Participant) -> None:
+        if participant.announced or room.participants.get(participant.role) is not participant:
+            return
+        participant.announced = True
+        role, memory = participant.role, self.memory(room.consultation_id)
+        resumed = participant.resumed or role in memory.lost
+        memory.lost.discard(role)
+        self._emit(room.consultation_id, "reconnected" if resumed else "joined", role,
+                   audio_only=participant.audio_only)  # fmt: skip
+        if participant.audio_only and not resumed:
+            self._emit(room.consultation_id, "audio_only", role)
+
+    # -- joining and leaving -------------------------------------------------------------------
 
     async def join(
         self,
@@ -537,29 +679,57 @@ class MediaRegistry:
         offer_type: str = "offer",
         *,
         session: str | None = None,
+        reason: str = "join",
+        audio_only: bool = False,
+        take_over: bool = False,
     ) -> tuple[str, str]:
         """Answer a participant's offer; replaces that role's previous connection, if any.
 
-        Returns the answer as (sdp, type). `session` names the client instance (one per mounted
-        call widget) so that a late `leave` from an old instance cannot hang up a newer one.
+        Returns the answer as (sdp, type). `session` names the client instance (one per page
+        load) so that a late `leave` from an old instance cannot hang up a newer one. The
+        newest client wins: a client replaced by another session (a second tab) is refused
+        with `Superseded` unless it asks to `take_over` again. `reason` "recover" says the
+        client lost its connection (aiortc 1.16 has no ICE restart: a fresh peer connection
+        per recovery stands in for it, and the other side keeps its own connection).
         """
         if role not in ROLE_SOURCES:
             raise UnknownRole(f"unknown role {role!r}")
         if self._closed:
             raise RegistryClosed("the media registry is shut down")
         room = await self._locked_room(consultation_id)
+        memory = self.memory(consultation_id)
         try:
+            replaced = memory.superseded.setdefault(role, set())
+            if session and session in replaced:
+                if not take_over:
+                    raise Superseded("this call is open in another tab")
+                replaced.discard(session)
+            pending = room.pending_left.pop(role, None)
+            if pending is not None:
+                pending.cancel()
             old = room.participants.pop(role, None)
             if old is not None:
+                if session and old.session != session:
+                    replaced.add(old.session)
                 logger.info("Participant(%s) replaced by a new connection", old.id)
                 room.rewire()
                 await old.close()
+            if reason == "recover" and role not in memory.lost and old is not None:
+                memory.lost.add(role)
+                self._emit(consultation_id, "connection_lost", role, detected_by="client")
             participant = Participant(
                 consultation_id=consultation_id,
                 role=role,
                 session=session or uuid.uuid4().hex[:12],
                 pc=RTCPeerConnection(self._configuration()),
+                audio_only=audio_only,
+                resumed=old is not None or pending is not None,
+                camera=not audio_only,
             )
+            if reason == "mode" and old is not None:
+                participant.announced = True  # same presence, other media: no reconnection
+                if audio_only and not old.audio_only:
+                    self._emit(consultation_id, "audio_only", role)
             try:
                 async with asyncio.timeout(self.negotiation_timeout):
                     answer = await self._negotiate(room, participant, offer_sdp, offer_type)
@@ -574,6 +744,8 @@ class MediaRegistry:
                 raise RegistryClosed("the media registry is shut down")
             room.participants[role] = participant
             room.rewire()
+            if participant.state == "connected":
+                self._on_connected(room, participant)
             logger.info("Participant(%s) joined", participant.id)
             return answer
         finally:
@@ -594,6 +766,8 @@ class MediaRegistry:
         async def on_state() -> None:
             state = pc.connectionState
             logger.info("Participant(%s) connection %s", log_id, state)
+            if state == "connected":
+                self._on_connected(room, participant)
             if state in ("failed", "closed") and not participant.closed:
                 self._spawn(self._drop(participant))
 
@@ -623,25 +797,39 @@ class MediaRegistry:
         task.add_done_callback(self._tasks.discard)
 
     async def _drop(self, participant: Participant) -> None:
-        """Remove a participant whose connection failed or closed."""
+        """Remove a participant whose connection failed or closed (not hung up, not replaced)."""
         room = await self._locked_room(participant.consultation_id)
         try:
             if room.participants.get(participant.role) is participant:
                 del room.participants[participant.role]
                 room.rewire()
+                if participant.announced:
+                    self.memory(room.consultation_id).lost.add(participant.role)
+                    self._emit(room.consultation_id, "connection_lost", participant.role,
+                               detected_by="server")  # fmt: skip
             await participant.close()
             self._forget_if_empty(room)
         finally:
             room.lock.release()
 
-    async def leave(self, consultation_id: int, role: str, session: str | None = None) -> bool:
+    async def leave(
+        self,
+        consultation_id: int,
+        role: str,
+        session: str | None = None,
+        *,
+        reason: str = "hangup",
+    ) -> bool:
         """Hang up `role` in this call. With `session`, only if that client is the current one.
 
-        Returns whether a connection was closed.
+        `reason` "unload" (the page went away, perhaps to reload) records "left" only if the
+        participant is not back within `unload_grace` seconds. Returns whether a connection
+        was closed.
         """
         if consultation_id not in self._rooms:
             return False
         room = await self._locked_room(consultation_id)
+        memory = self.memory(consultation_id)
         try:
             participant = room.participants.get(role)
             if participant is None or (session is not None and participant.session != session):
@@ -650,11 +838,43 @@ class MediaRegistry:
             del room.participants[role]
             room.rewire()
             await participant.close()
-            logger.info("Participant(%s) left", participant.id)
-            self._forget_if_empty(room)
+            logger.info("Participant(%s) left (%s)", participant.id, reason)
+            if reason == "unload" and self.unload_grace > 0:
+                loop = asyncio.get_running_loop()
+                room.pending_left[role] = loop.call_later(
+                    self.unload_grace, self._left_after_grace, room, role
+                )
+            else:
+                memory.lost.discard(role)
+                self._emit(consultation_id, "left", role)
+                self._forget_if_empty(room)
             return True
         finally:
             room.lock.release()
+
+    def _left_after_grace(self, room: CallRoom, role: str) -> None:
+        if room.pending_left.pop(role, None) is None:
+            return
+        self.memory(room.consultation_id).lost.discard(role)
+        self._emit(room.consultation_id, "left", role)
+        self._forget_if_empty(room)
+
+    async def end_call(self, consultation_id: int) -> int:
+        """Close every connection of a call that has ended. Returns how many were closed.
+
+        "ended" itself is recorded by whoever ends the call (consult.consultations.end).
+        """
+        room = self._rooms.pop(consultation_id, None)
+        if room is None:
+            return 0
+        async with room.lock:
+            for handle in room.pending_left.values():
+                handle.cancel()
+            participants = list(room.participants.values())
+            room.participants.clear()
+            await asyncio.gather(*(p.close() for p in participants), return_exceptions=True)
+        logger.info("call %s ended: closed %d connection(s)", consultation_id, len(participants))
+        return len(participants)
 
     async def close_all(self) -> None:
         """Close every peer connection (app shutdown). The registry accepts no joins after."""
@@ -664,6 +884,8 @@ class MediaRegistry:
         participants = [p for room in rooms for p in room.participants.values()]
         for room in rooms:
             room.participants.clear()
+            for handle in room.pending_left.values():
+                handle.cancel()
         await asyncio.gather(*(p.close() for p in participants), return_exceptions=True)
         tasks = list(self._tasks)
         for task in tasks:

@@ -2,15 +2,19 @@
 
     GET  /api/rtc/config                       -> 200 {"iceServers": [...]}
     POST /api/rtc/{consultation_id}/offer      {"sdp", "type": "offer"} -> 200 {"sdp", "type"}
-    POST /api/rtc/{consultation_id}/leave      {} -> 200 {"left": bool}
+         ?reason=join|recover|mode  &take_over=1 (a replaced tab takes the call back)
+    POST /api/rtc/{consultation_id}/status     {"muted"?: bool, "camera"?: bool}
+         -> 200 {"you": state | "absent" | "superseded", "peers": [{role, state, ...}]}
+    POST /api/rtc/{consultation_id}/leave      {"reason"?: "hangup" | "unload"} -> {"left": bool}
 
-Both POSTs take an optional `?session=<client id>` (see `MediaRegistry.join`) and need
+The POSTs take an optional `?session=<client id>` (see `MediaRegistry.join`) and need
 `Content-Type: application/json`, which keeps them out of reach of cross-site form posts (the
-staff side authenticates with a cookie). Errors are JSON `{"error": code, "message": text}`.
+staff side authenticates with a cookie). Errors are JSON `{"error": code, "message": text}`:
+409 `superseded` when another tab took over the call, 410 `call_ended` once it has ended.
 
 Who may join, and as which role, is the app's decision: `authorize(request, consultation_id)`
-returns the role or raises `PermissionError` (403; `NotAuthenticated` for 401) or `LookupError`
-(404). No Reflex here.
+returns the role or raises `PermissionError` (403; `NotAuthenticated` for 401), `LookupError`
+(404) or `CallEnded` (410). No Reflex here.
 """
 
 from __future__ import annotations
@@ -23,8 +27,24 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from consult.media import MediaRegistry, NegotiationError, RegistryClosed, UnknownRole
-from consult.signalling import MAX_SDP_BYTES, SignallingError, parse_offer, parse_session
+from consult.media import (
+    MediaRegistry,
+    NegotiationError,
+    RegistryClosed,
+    Superseded,
+    UnknownRole,
+)
+from consult.signalling import (
+    JOIN_REASONS,
+    LEAVE_REASONS,
+    MAX_SDP_BYTES,
+    SignallingError,
+    has_video,
+    parse_offer,
+    parse_reason,
+    parse_session,
+    parse_status,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +56,10 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 class NotAuthenticated(PermissionError):
     """No (valid) credentials at all: 401 rather than 403."""
+
+
+class CallEnded(Exception):
+    """The consultation has ended: nobody joins it any more (410)."""
 
 
 class ApiError(Exception):
@@ -77,9 +101,14 @@ async def _read_json(request: Request) -> object:
         raise ApiError(400, "invalid_json", f"The body is not valid JSON: {exc}") from exc
 
 
-async def _authorize(authorize: Authorize, request: Request, consultation_id: int) -> str:
+async def _authorize(
+    authorize: Authorize, registry: MediaRegistry, request: Request, consultation_id: int
+) -> str:
     try:
         return await authorize(request, consultation_id)
+    except CallEnded as exc:
+        await registry.end_call(consultation_id)  # whoever is still connected is let go
+        raise ApiError(410, "call_ended", str(exc) or "This consultation has ended.") from exc
     except NotAuthenticated as exc:
         raise ApiError(401, "unauthenticated", str(exc) or "Sign in or use your link.") from exc
     except PermissionError as exc:
@@ -95,6 +124,13 @@ def _session(request: Request) -> str | None:
         raise _signalling_error(exc) from exc
 
 
+def _reason(request: Request, allowed: frozenset[str], default: str) -> str:
+    try:
+        return parse_reason(request.query_params.get("reason"), allowed, default)
+    except SignallingError as exc:
+        raise _signalling_error(exc) from exc
+
+
 def rtc_routes(registry: MediaRegistry, authorize: Authorize) -> list[Route]:
     """The signalling routes, to mount on the app's Starlette/ASGI backend."""
 
@@ -104,8 +140,10 @@ def rtc_routes(registry: MediaRegistry, authorize: Authorize) -> list[Route]:
     async def offer(request: Request) -> Response:
         consultation_id: int = request.path_params["consultation_id"]
         try:
-            role = await _authorize(authorize, request, consultation_id)
+            role = await _authorize(authorize, registry, request, consultation_id)
             session = _session(request)
+            reason = _reason(request, JOIN_REASONS, "join")
+            take_over = request.query_params.get("take_over", "") == "1"
             payload = await _read_json(request)
             try:
                 parsed = parse_offer(payload)
@@ -113,8 +151,17 @@ def rtc_routes(registry: MediaRegistry, authorize: Authorize) -> list[Route]:
                 raise _signalling_error(exc) from exc
             try:
                 sdp, type_ = await registry.join(
-                    consultation_id, role, parsed.sdp, parsed.type, session=session
+                    consultation_id,
+                    role,
+                    parsed.sdp,
+                    parsed.type,
+                    session=session,
+                    reason=reason,
+                    audio_only=not has_video(parsed.sdp),
+                    take_over=take_over,
                 )
+            except Superseded as exc:
+                raise ApiError(409, "superseded", str(exc)) from exc
             except UnknownRole as exc:
                 raise ApiError(403, "role_not_allowed", str(exc)) from exc
             except NegotiationError as exc:
@@ -126,19 +173,41 @@ def rtc_routes(registry: MediaRegistry, authorize: Authorize) -> list[Route]:
             return error_response(exc.status, exc.code, exc.message)
         return JSONResponse({"sdp": sdp, "type": type_}, headers=NO_STORE)
 
+    async def status(request: Request) -> Response:
+        consultation_id: int = request.path_params["consultation_id"]
+        try:
+            role = await _authorize(authorize, registry, request, consultation_id)
+            session = _session(request)
+            try:
+                reported = parse_status(await _read_json(request))
+            except SignallingError as exc:
+                raise _signalling_error(exc) from exc
+        except ApiError as exc:
+            return error_response(exc.status, exc.code, exc.message)
+        registry.report(
+            consultation_id, role, session, muted=reported.muted, camera=reported.camera
+        )
+        return JSONResponse(registry.status(consultation_id, role, session), headers=NO_STORE)
+
     async def leave(request: Request) -> Response:
         consultation_id: int = request.path_params["consultation_id"]
         try:
-            role = await _authorize(authorize, request, consultation_id)
+            role = await _authorize(authorize, registry, request, consultation_id)
             session = _session(request)
-            await _read_json(request)  # content type and size only; the body is unused
+            payload = await _read_json(request)
+            if not isinstance(payload, dict) or set(payload) - {"reason"}:
+                raise ApiError(400, "unknown_field", 'The body may only carry "reason".')
+            reason = payload.get("reason", "hangup")
+            if reason not in LEAVE_REASONS:
+                raise ApiError(400, "bad_reason", 'The reason must be "hangup" or "unload".')
         except ApiError as exc:
             return error_response(exc.status, exc.code, exc.message)
-        left = await registry.leave(consultation_id, role, session)
+        left = await registry.leave(consultation_id, role, session, reason=str(reason))
         return JSONResponse({"left": left}, headers=NO_STORE)
 
     return [
         Route("/api/rtc/config", config, methods=["GET"], name="rtc_config"),
         Route("/api/rtc/{consultation_id:int}/offer", offer, methods=["POST"], name="rtc_offer"),
         Route("/api/rtc/{consultation_id:int}/leave", leave, methods=["POST"], name="rtc_leave"),
+        Route("/api/rtc/{consultation_id:int}/status", status, methods=["POST"], name="rtc_status"),
     ]

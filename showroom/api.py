@@ -5,6 +5,9 @@ Every route validates its input and answers errors as JSON {"error": code, "mess
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -14,17 +17,19 @@ from starlette.staticfiles import StaticFiles
 from consult.booking import BookingError
 from consult.booking_mail import staff_feed
 from consult.bookings import staff_for_feed
-from consult.consultations import consultation_for_link
+from consult.call_events import record_event
+from consult.consultations import chat_topic, consultation_for_link
 from consult.media import MediaRegistry
 from consult.models import Consultation
 from consult.monitoring import board
-from consult.rtc_api import NotAuthenticated, rtc_routes
+from consult.rtc_api import CallEnded, NotAuthenticated, rtc_routes
 from consult.webhooks import webhook_routes
 from showroom import routes
 from showroom.catalogue_api import catalogue_routes
 from showroom.db import session_scope
 from showroom.i18n import normalise_language, t
 from showroom.identity import LinkError, StaffIdentity, identify
+from showroom.pubsub import get_broker
 from showroom.session_state import SESSION_COOKIE
 from showroom.settings import get_settings
 
@@ -53,6 +58,8 @@ async def authorize_call(request: Request, consultation_id: int) -> str:
                 raise PermissionError(exc.key) from None
             if granted.id != consultation_id:
                 raise PermissionError("link.invalid")
+            if granted.status == "ended":
+                raise CallEnded("call.ended")
             return "customer"
         who = identify(session, request.cookies.get(SESSION_COOKIE))
         if who is None:
@@ -62,7 +69,27 @@ async def authorize_call(request: Request, consultation_id: int) -> str:
             raise LookupError(consultation_id)
         if consultation.staff_id != who.staff_id:
             raise PermissionError("auth.forbidden")
+        if consultation.status == "ended":
+            raise CallEnded("call.ended")
         return "staff"
+
+
+def _store_call_event(
+    consultation_id: int, kind: str, role: str | None, detail: dict[str, Any]
+) -> int:
+    with session_scope() as session:
+        return record_event(session, consultation_id, kind, role=role, **detail).id
+
+
+async def store_call_event(
+    consultation_id: int, kind: str, role: str | None, detail: dict[str, Any]
+) -> None:
+    """The media plane's state changes: stored (off the event loop), then shown in the chat."""
+    event_id = await asyncio.to_thread(_store_call_event, consultation_id, kind, role, detail)
+    await get_broker().publish(
+        chat_topic(consultation_id),
+        {"kind": "event", "event": kind, "role": role, "id": event_id},
+    )
 
 
 async def me(request: Request) -> JSONResponse:
@@ -107,6 +134,8 @@ async def health(_request: Request) -> JSONResponse:
 def build_api(registry: MediaRegistry) -> Starlette:
     settings = get_settings()
     (settings.media_dir / "staff").mkdir(parents=True, exist_ok=True)
+    if registry.on_event is None:
+        registry.on_event = store_call_event
     return Starlette(
         routes=[
             Route(f"{routes.API}/health", health),

@@ -1,4 +1,4 @@
-"""The call's video panel as a Reflex component (the React side is ``assets/call_video.jsx``).
+"""The call's media panel as a Reflex component (the React side is ``assets/call_video.jsx``).
 
 Reflex copies ``assets/`` into ``.web/public/`` at build time, so the module is imported as
 ``$/public/call_video.jsx`` (what ``rx.asset("call_video.jsx").importable_path`` returns,
@@ -6,20 +6,20 @@ spelled out so that importing this module never depends on the current directory
 :class:`rx.NoSSRComponent`: it uses ``navigator.mediaDevices`` and ``RTCPeerConnection``, so it
 is loaded with a dynamic ``import()`` in the browser only. No npm dependencies.
 
-Usage::
+The panel starts in a lobby (camera preview, microphone level, device pickers, what is blocked
+or missing, "join" / "join with audio only": button ``#lobby-join``); a reload during the call
+rejoins straight away. Usage::
 
     call_video(
         consultation_id=CallState.consultation_id,
-        token=CallState.link_token,  # the customer's signed link token; "" for staff
-        role="customer",
-        on_state_change=CallState.set_call_state,  # handler(state: str)
+        token=CallState.token,  # the customer's signed link token; "" for staff
+        role=T["call.staff"],  # the other side's label
+        on_state_change=CallState.set_media_phase,  # handler(phase: str), optional
     )
 
-The root element carries, for end-to-end tests: ``data-state`` ("connecting" | "connected" |
-"failed"), ``data-remote-frames`` (remote video frames decoded), ``data-remote-luma`` (mean luma
-0-255 of the remote picture: 0 for the black filler shown while the other side is away, -1
-before any frame), ``data-remote-audio-samples`` and ``data-remote-audio-energy`` (the energy
-grows only while the other side makes a sound) and ``data-error`` (last error code).
+Phases (``data-state`` on the root, and ``on_state_change``): lobby, connecting, connected,
+reconnecting, failed, left, ended, superseded (the call was opened in another tab). The root
+also carries figures for tests and the benchmark (see the .jsx header).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 from reflex_base.event import EventType, passthrough_event_spec
+
+from showroom.session_state import SessionState
 
 JSX_MODULE = "$/public/call_video.jsx"
 
@@ -38,7 +40,7 @@ else:
 
 
 class CallVideo(rx.NoSSRComponent):
-    """Local and remote video of a consultation call, with reconnection."""
+    """Lobby, then local and remote video of a consultation call, with recovery."""
 
     library = JSX_MODULE
     tag = "CallVideo"
@@ -49,8 +51,11 @@ class CallVideo(rx.NoSSRComponent):
     # Sent as "Authorization: Bearer <token>"; empty for staff (session cookie).
     token: rx.Var[str]
 
-    # A label shown on the panel ("customer", "staff", or a translated name).
+    # The other side's label ("Staff", "Customer", or a name).
     role: rx.Var[str]
+
+    # The page's message catalogue (the panel reads its "media.*" keys).
+    texts: rx.Var[dict[str, str]]
 
     # ICE servers; fetched from /api/rtc/config when not given.
     ice_servers: rx.Var[list[dict[str, Any]]]
@@ -58,12 +63,8 @@ class CallVideo(rx.NoSSRComponent):
     # Prefix of the signalling URLs; "" (default) means the page's own origin.
     api_base: rx.Var[str]
 
-    # Texts, for translation.
-    unmute_label: rx.Var[str]
-    connecting_label: rx.Var[str]
-    failed_label: rx.Var[str]
-
-    # The connection state changed: receives "connecting" | "connected" | "failed".
+    # The phase changed: lobby | connecting | connected | reconnecting | failed | left | ended |
+    # superseded.
     on_state_change: StateChangeTrigger
 
 
@@ -75,8 +76,14 @@ def call_video(
     on_state_change: EventType[str] | None = None,
     **props: Any,
 ) -> rx.Component:
-    """Create a :class:`CallVideo`; extra ``props`` (id, class_name, labels, ...) pass through."""
-    kwargs: dict[str, Any] = {"consultation_id": consultation_id, "token": token, "role": role}
+    """Create a :class:`CallVideo` in the page's language; extra ``props`` (id, class_name,
+    ice_servers, ...) pass through."""
+    kwargs: dict[str, Any] = {
+        "consultation_id": consultation_id,
+        "token": token,
+        "role": role,
+        "texts": props.pop("texts", SessionState.t),
+    }
     if on_state_change is not None:
         kwargs["on_state_change"] = on_state_change
     return CallVideo.create(**kwargs, **props)

@@ -15,6 +15,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import numpy as np
@@ -39,7 +40,7 @@ from consult.media import (
     black_frame,
     copy_video,
 )
-from consult.rtc_api import MAX_BODY_BYTES, NotAuthenticated, rtc_routes
+from consult.rtc_api import MAX_BODY_BYTES, CallEnded, NotAuthenticated, rtc_routes
 from consult.signalling import MAX_SDP_BYTES
 
 CALL = 7
@@ -111,7 +112,9 @@ SEEN_AS = {"customer": "red", "staff": "blue"}
 class Client:
     """One participant's browser, played by an aiortc peer."""
 
-    def __init__(self, http: httpx.AsyncClient, role: str, *, sends: bool = True) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, role: str, *, sends: bool = True, video: bool = True
+    ) -> None:
         self.http = http
         self.role = role
         # max-bundle, as browsers effectively do: aiortc's default ("balanced") puts a second
@@ -125,7 +128,8 @@ class Client:
         self._tasks: list[asyncio.Task[None]] = []
         if sends:
             self.pc.addTrack(ToneTrack(TONES[role]))
-            self.pc.addTrack(ColourTrack(COLOURS[role]))
+            if video:
+                self.pc.addTrack(ColourTrack(COLOURS[role]))
         self.pc.on("track", self._on_track)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
@@ -155,10 +159,10 @@ class Client:
                 if np.abs(frame.to_ndarray().astype(np.int32)).max() > 1000:
                     self.audio_loud[index] += 1
 
-    async def join(self, session: str | None = None) -> httpx.Response:
+    async def join(self, session: str | None = None, **query: str) -> httpx.Response:
         offer = await self.pc.createOffer()
         await self.pc.setLocalDescription(offer)
-        params = {"session": session} if session else {}
+        params = {"session": session, **query} if session else dict(query)
         response = await self.http.post(
             f"/api/rtc/{CALL}/offer",
             json={"sdp": self.pc.localDescription.sdp, "type": "offer"},
@@ -170,11 +174,11 @@ class Client:
             await self.pc.setRemoteDescription(RTCSessionDescription(body["sdp"], body["type"]))
         return response
 
-    async def leave(self, session: str | None = None) -> httpx.Response:
+    async def leave(self, session: str | None = None, reason: str = "hangup") -> httpx.Response:
         params = {"session": session} if session else {}
         return await self.http.post(
             f"/api/rtc/{CALL}/leave",
-            json={},
+            json={"reason": reason},
             headers={"Authorization": f"Bearer {self.role}"},
             params=params,
         )
@@ -197,9 +201,14 @@ async def until(condition: Callable[[], bool], timeout: float = 10.0, what: str 
 # Fixtures
 
 
+ENDED: set[int] = set()
+
+
 async def authorize(request: Request, consultation_id: int) -> str:
     if consultation_id == 404:
         raise LookupError("no consultation 404")
+    if consultation_id in ENDED:
+        raise CallEnded("call.ended")
     header = request.headers.get("authorization", "")
     if not header.startswith("Bearer "):
         raise NotAuthenticated("no token")
@@ -209,11 +218,26 @@ async def authorize(request: Request, consultation_id: int) -> str:
     return role  # the test's "token" is the role itself ("intruder" reaches the registry)
 
 
+Event = tuple[int, str, str | None]
+
+
 @pytest.fixture
-async def registry() -> AsyncIterator[MediaRegistry]:
-    reg = MediaRegistry([])
+def events() -> list[Event]:
+    return []
+
+
+@pytest.fixture
+async def registry(events: list[Event]) -> AsyncIterator[MediaRegistry]:
+    async def record(
+        consultation_id: int, kind: str, role: str | None, detail: dict[str, Any]
+    ) -> None:
+        events.append((consultation_id, kind, role))
+
+    reg = MediaRegistry([], on_event=record, unload_grace=0.5)
+    ENDED.clear()
     yield reg
     await reg.close_all()
+    ENDED.clear()
 
 
 @pytest.fixture
@@ -412,11 +436,19 @@ GOOD_START = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
         ('{"sdp": 5, "type": "offer"}', 400, "sdp_not_string"),
         ('{"sdp": "hello", "type": "offer"}', 400, "sdp_malformed"),
         ('{"sdp": "v=0\\r\\ns=-\\r\\n", "type": "offer"}', 400, "no_media"),
-        # Passes validation, but aiortc cannot answer it.
+        # Passes validation, but aiortc cannot answer it (no ICE credentials).
         (
-            '{"sdp": "v=0\\r\\nm=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\n", "type": "offer"}',
+            '{"sdp": "v=0\\r\\nm=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\na=rtpmap:111 opus/48000/2'
+            '\\r\\n", "type": "offer"}',
             400,
             "negotiation_failed",
+        ),
+        # Only codecs the server cannot decode.
+        (
+            '{"sdp": "v=0\\r\\nm=video 9 UDP/TLS/RTP/SAVPF 45\\r\\na=rtpmap:45 AV1/90000'
+            '\\r\\n", "type": "offer"}',
+            400,
+            "no_usable_codec",
         ),
     ],
 )
@@ -560,3 +592,242 @@ def test_copy_video_is_an_independent_frame() -> None:
     copy.pts = 99
     assert copy is not frame and frame.pts == 5
     assert np.array_equal(copy.to_ndarray(), frame.to_ndarray())
+
+
+# --------------------------------------------------------------------------------------------
+# Audio only, recovery, second tab, reload, ended: and the events each one stores
+
+
+def kinds(events: list[Event], role: str | None = None) -> list[str]:
+    return [kind for _call, kind, who in events if role is None or who == role]
+
+
+async def status(http: httpx.AsyncClient, role: str, session: str, **body: bool) -> httpx.Response:
+    return await http.post(
+        f"/api/rtc/{CALL}/status",
+        json=body,
+        headers={"Authorization": f"Bearer {role}"},
+        params={"session": session},
+    )
+
+
+async def test_audio_only_negotiates_no_video_at_all(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client], events: list[Event]
+) -> None:
+    staff = Client(http, "staff")
+    customer = Client(http, "customer", video=False)
+    clients += [staff, customer]
+    await staff.join(session="staff-1")
+    assert (await customer.join(session="cust-1")).status_code == 200
+    await until(connected(registry, "customer", "staff"))
+
+    # The server's peer for the customer has no video transceiver, track or outbound stream.
+    participant = registry.rooms[CALL].participants["customer"]
+    assert [t.kind for t in participant.pc.getTransceivers()] == ["audio"]
+    assert [t.kind for t in participant.outbound] == ["audio"]
+    assert participant.audio_only
+    assert "m=video" not in participant.pc.localDescription.sdp
+    await until(hears(staff, 10), what="staff hears the customer")
+    await until(lambda: kinds(events, "customer") == ["joined", "audio_only"], what="events")
+    # Staff are told the customer is on audio only (their video slot plays black meanwhile).
+    peers = (await status(http, "staff", "staff-1")).json()["peers"]
+    assert peers == [
+        {"role": "customer", "state": "connected", "audio_only": True, "muted": False,
+         "camera": False}
+    ]  # fmt: skip
+    assert registry.tracks_of(CALL)["customer"].keys() == {"audio"}
+
+
+async def test_switching_to_audio_only_mid_call_keeps_the_other_side(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client], events: list[Event]
+) -> None:
+    staff = Client(http, "staff")
+    customer = Client(http, "customer")
+    clients += [staff, customer]
+    await staff.join(session="staff-1")
+    await customer.join(session="cust-1")
+    await until(sees(staff, "red", 5), what="red")
+    staff_pc = registry.rooms[CALL].participants["staff"].pc
+
+    audio = Client(http, "customer", video=False)
+    clients.append(audio)
+    assert (await audio.join(session="cust-1", reason="mode")).status_code == 200
+    await until(connected(registry, "customer", "staff"))
+    black = staff.colours[0]["black"]
+    await until(lambda: staff.colours[0]["black"] >= black + 5, what="black after audio only")
+    assert registry.rooms[CALL].participants["staff"].pc is staff_pc  # untouched
+    assert kinds(events, "customer") == ["joined", "audio_only"]  # no reconnection
+
+
+async def test_recovery_offer_replaces_the_connection_and_says_reconnected(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client], events: list[Event]
+) -> None:
+    staff = Client(http, "staff")
+    customer = Client(http, "customer")
+    clients += [staff, customer]
+    await staff.join(session="staff-1")
+    await customer.join(session="cust-1")
+    await until(connected(registry, "customer", "staff"))
+    await until(lambda: kinds(events, "customer") == ["joined"], what="joined")
+    staff_pc = registry.rooms[CALL].participants["staff"].pc
+
+    # The network dropped; the browser comes back with a fresh peer connection, same session.
+    again = Client(http, "customer")
+    clients.append(again)
+    assert (await again.join(session="cust-1", reason="recover")).status_code == 200
+    await until(connected(registry, "customer"))
+    await until(
+        lambda: kinds(events, "customer") == ["joined", "connection_lost", "reconnected"],
+        what="lost, then reconnected",
+    )
+    red = staff.colours[0]["red"]
+    await until(lambda: staff.colours[0]["red"] >= red + 10, what="red again")
+    assert registry.rooms[CALL].participants["staff"].pc is staff_pc
+    assert len(staff.colours) == 1  # staff kept one continuous track
+    assert kinds(events, "staff") == ["joined"]
+
+
+async def test_server_detected_failure_then_return_is_a_reconnection(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client], events: list[Event]
+) -> None:
+    staff = Client(http, "staff")
+    customer = Client(http, "customer")
+    clients += [staff, customer]
+    await staff.join()
+    await customer.join(session="cust-1")
+    await until(lambda: "joined" in kinds(events, "customer"), what="joined")
+    await registry.rooms[CALL].participants["customer"].pc.close()  # as on ICE consent failure
+    await until(lambda: kinds(events, "customer") == ["joined", "connection_lost"], what="lost")
+    again = Client(http, "customer")
+    clients.append(again)
+    await again.join(session="cust-1", reason="recover")
+    await until(
+        lambda: kinds(events, "customer") == ["joined", "connection_lost", "reconnected"],
+        what="reconnected once, lost once",
+    )
+
+
+async def test_second_tab_wins_and_the_first_is_told(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client], events: list[Event]
+) -> None:
+    staff = Client(http, "staff")
+    first = Client(http, "customer")
+    second = Client(http, "customer")
+    clients += [staff, first, second]
+    await staff.join()
+    await first.join(session="tab-a")
+    await until(connected(registry, "customer"))
+    assert (await second.join(session="tab-b")).status_code == 200
+    assert registry.rooms[CALL].participants["customer"].session == "tab-b"
+    await until(connected(registry, "customer"))
+    assert (await status(http, "customer", "tab-a")).json()["you"] == "superseded"
+    assert (await status(http, "customer", "tab-b")).json()["you"] == "connected"
+
+    # The old tab's automatic recovery must not steal the call back...
+    retry = Client(http, "customer")
+    clients.append(retry)
+    response = await retry.join(session="tab-a", reason="recover")
+    assert (response.status_code, response.json()["error"]) == (409, "superseded")
+    assert response.json()["message"]
+    # ...nor its late hang-up end the new tab's call.
+    assert (await first.leave(session="tab-a")).json() == {"left": False}
+    assert registry.rooms[CALL].participants["customer"].session == "tab-b"
+    # Only the person's explicit "use this tab" takes it back.
+    assert (await retry.join(session="tab-a", take_over="1")).status_code == 200
+    assert (await status(http, "customer", "tab-b")).json()["you"] == "superseded"
+    assert "left" not in kinds(events)
+
+
+async def test_reload_reads_as_reconnected_and_closing_as_left(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client], events: list[Event]
+) -> None:
+    customer = Client(http, "customer")
+    clients.append(customer)
+    await customer.join(session="page-1")
+    await until(lambda: kinds(events) == ["joined"], what="joined")
+    # A reload: the page goes away (pagehide) and the new page joins within the grace.
+    assert (await customer.leave(session="page-1", reason="unload")).json() == {"left": True}
+    reloaded = Client(http, "customer")
+    clients.append(reloaded)
+    await reloaded.join(session="page-2")
+    await until(lambda: kinds(events) == ["joined", "reconnected"], what="reconnected")
+    await asyncio.sleep(0.7)  # past the grace: no late "left"
+    assert kinds(events) == ["joined", "reconnected"]
+    # A closed tab: "left" once the grace has passed.
+    await reloaded.leave(session="page-2", reason="unload")
+    await until(lambda: kinds(events) == ["joined", "reconnected", "left"], what="left")
+    assert CALL not in registry.rooms
+
+
+async def test_hang_up_is_left_at_once(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client], events: list[Event]
+) -> None:
+    customer = Client(http, "customer")
+    clients.append(customer)
+    await customer.join(session="page-1")
+    await until(lambda: kinds(events) == ["joined"], what="joined")
+    await customer.leave(session="page-1")
+    await until(lambda: kinds(events) == ["joined", "left"], what="left")
+
+
+async def test_an_ended_call_is_refused_and_its_connections_closed(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client], events: list[Event]
+) -> None:
+    staff = Client(http, "staff")
+    customer = Client(http, "customer")
+    clients += [staff, customer]
+    await staff.join(session="staff-1")
+    await customer.join(session="cust-1")
+    await until(connected(registry, "customer", "staff"))
+    assert registry.tracks_of(CALL).keys() == {"customer", "staff"}
+    pcs = [p.pc for p in registry.rooms[CALL].participants.values()]
+
+    ENDED.add(CALL)  # staff ended the consultation
+    response = await status(http, "customer", "cust-1")
+    assert (response.status_code, response.json()["error"]) == (410, "call_ended")
+    assert [pc.connectionState for pc in pcs] == ["closed", "closed"]
+    assert registry.tracks_of(CALL) == {}
+    late = Client(http, "customer")
+    clients.append(late)
+    response = await late.join(session="cust-2")
+    assert (response.status_code, response.json()["error"]) == (410, "call_ended")
+    # "ended" is recorded by whoever ended the call, not again by the media plane.
+    assert "ended" not in kinds(events) and "left" not in kinds(events)
+
+
+async def test_status_and_leave_bodies_are_validated(http: httpx.AsyncClient) -> None:
+    headers = {"Authorization": "Bearer customer"}
+    for body, code in [('{"muted": "yes"}', "not_boolean"), ('{"volume": 1}', "unknown_field"),
+                       ("[]", "not_object"), ("{", "invalid_json")]:  # fmt: skip
+        response = await http.post(
+            f"/api/rtc/{CALL}/status",
+            content=body,
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        assert (response.status_code, response.json()["error"]) == (400, code)
+    leaves: list[tuple[dict[str, object], str]] = [
+        ({"reason": "bored"}, "bad_reason"),
+        ({"x": 1}, "unknown_field"),
+    ]
+    for payload, reason_code in leaves:
+        response = await http.post(f"/api/rtc/{CALL}/leave", json=payload, headers=headers)
+        assert (response.status_code, response.json()["error"]) == (400, reason_code)
+    response = await http.post(
+        f"/api/rtc/{CALL}/offer", params={"reason": "restart"}, json={}, headers=headers
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "bad_reason")
+
+
+async def test_status_reports_mute_and_camera_to_the_other_side(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client]
+) -> None:
+    staff = Client(http, "staff")
+    customer = Client(http, "customer")
+    clients += [staff, customer]
+    await staff.join(session="staff-1")
+    await customer.join(session="cust-1")
+    await until(connected(registry, "customer", "staff"))
+    mine = (await status(http, "customer", "cust-1", muted=True, camera=False)).json()
+    assert mine["you"] == "connected" and mine["peers"][0]["role"] == "staff"
+    peer = (await status(http, "staff", "staff-1")).json()["peers"][0]
+    assert (peer["muted"], peer["camera"], peer["audio_only"]) == (True, False, False)
