@@ -211,7 +211,7 @@ def scenes_of_call(session: Session, consultation_id: int, lang: str) -> list[di
     )
     # Filtered here: a JSON column may hold a JSON null, which SQL's IS NULL does not match.
     return [
-        {"id": s.id, "name": localised(s, "name", lang)}
+        {"id": s.id, "slug": s.slug, "name": localised(s, "name", lang)}
         for s in scenes
         if s.panorama_meta is not None
     ]

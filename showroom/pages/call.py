@@ -8,6 +8,7 @@ from reflex_base.event import EventSpec
 from consult.components.call_video import call_video
 from consult.consultations import consultation_for_link
 from showroom import routes
+from showroom.components.guided_tour import guided_tour
 from showroom.db import session_scope
 from showroom.identity import LinkError
 from showroom.layout import T, page
@@ -68,6 +69,7 @@ def call_page() -> rx.Component:
                         ),
                         width="100%",
                     ),
+                    guided_tour("customer"),
                     chat_panel(),
                     columns=rx.breakpoints(initial="1", md="2"),
                     spacing="5",

@@ -33,6 +33,7 @@ from consult.consultations import (
 from consult.staff_schedule import upcoming
 from showroom import routes
 from showroom.analytics import visitor_context
+from showroom.components.guided_tour import guided_tour
 from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, notice, page
 from showroom.models import Product, Store
@@ -580,6 +581,7 @@ def staff_call_page() -> rx.Component:
                             ),
                             on_submit=StaffCallState.request_payment,
                         ),
+                        guided_tour("staff"),
                         width="100%",
                     ),
                     rx.vstack(customer_context(), chat_panel(), width="100%", spacing="4"),

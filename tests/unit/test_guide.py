@@ -184,8 +184,8 @@ def test_who_may_guide_and_which_scenes(session: Session) -> None:
     assert not guide.may_guide(session, 99_999, aiko, store.id)
     factories.scene(session, store, "attic", meta=False)
     assert guide.scenes_of_call(session, call_id, "en") == [
-        {"id": living.id, "name": "Living"},
-        {"id": dining.id, "name": "Dining"},
+        {"id": living.id, "slug": "living", "name": "Living"},
+        {"id": dining.id, "slug": "dining", "name": "Dining"},
     ]
     shown = guide.scene_for_call(session, call_id, dining.id, "en", "/media/panoramas")
     assert shown.scene_id == dining.id and shown.base_url == "/media/panoramas/aoyama/dining/"
