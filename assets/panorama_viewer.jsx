@@ -18,6 +18,15 @@
 //   data-ready="true"        once the first panorama has rendered,
 //   data-panorama="<url>"    the baseUrl of the panorama currently rendered,
 //   data-tiles-loaded="<n>"  number of tile images loaded so far (base faces excluded).
+//
+// Guided tour (a call's customer follows staff; see showroom/components/guided_tour.py):
+//   targetView    {yaw, pitch, zoom, seq}: animate there whenever it changes (seq makes a
+//                 repeat of the same view move again); null leaves the view alone
+//   highlight     marker id to point out (pulses), "" for none
+//   viewChangeInterval  ms between onViewChange events (default 500; staff steer at 200)
+//   onUserInteraction()  the user dragged, scrolled, pressed an arrow key or clicked in the
+//                 viewer (at most once a second): the customer takes control
+//   test hooks: data-target-seq (seq of the last view animated to), data-highlight
 
 import React, { useCallback, useEffect, useRef } from "react";
 import { Viewer } from "@photo-sphere-viewer/core";
@@ -189,6 +198,38 @@ function syncMarkers(plugin, applied, markers) {
   });
 }
 
+// Guided tour helpers (see the props above).
+const GUIDE_ANIMATION_MS = 400;
+const GUIDE_RETRY_MS = 100;
+const USER_INTERACTION_INTERVAL_MS = 1000;
+const GUIDE_EVENTS = ["pointerdown", "wheel", "keydown", "touchstart"];
+const GUIDE_KEYS = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "PageUp", "PageDown", "+", "-"]);
+const HIGHLIGHT_STYLE_ID = "showroom-psv-highlight";
+const HIGHLIGHT_STYLE = `
+@keyframes showroom-psv-pulse {
+  0%, 100% { transform: scale(1); box-shadow: 0 0 0 0 rgba(250, 204, 21, 0.9); }
+  50% { transform: scale(1.15); box-shadow: 0 0 0 12px rgba(250, 204, 21, 0); }
+}`;
+
+function setHighlightRule(id) {
+  if (typeof document === "undefined") {
+    return;
+  }
+  let el = document.getElementById(HIGHLIGHT_STYLE_ID);
+  if (!el) {
+    el = document.createElement("style");
+    el.id = HIGHLIGHT_STYLE_ID;
+    document.head.appendChild(el);
+  }
+  const sel = id ? CSS.escape(id) : "";
+  el.textContent = !id
+    ? HIGHLIGHT_STYLE
+    : `${HIGHLIGHT_STYLE}
+.showroom-psv[data-highlight="${sel}"] [data-marker-id="${sel}"] {
+  outline: 3px solid #facc15; outline-offset: 3px; border-radius: 999px;
+  animation: showroom-psv-pulse 1.2s ease-in-out infinite; }`;
+}
+
 export function PanoramaViewer(props) {
   const {
     panorama,
@@ -203,6 +244,10 @@ export function PanoramaViewer(props) {
     onMarkerClick: _onMarkerClick,
     onViewChange: _onViewChange,
     onReady: _onReady,
+    targetView,
+    highlight,
+    viewChangeInterval: _viewChangeInterval,
+    onUserInteraction: _onUserInteraction,
     ref: _ref,
     ...rest // id, style, data-*, aria-*, DOM event handlers: onto the container
   } = props;
@@ -364,7 +409,10 @@ export function PanoramaViewer(props) {
     };
     const onViewUpdated = () => {
       if (viewChangeTimer === null) {
-        viewChangeTimer = setTimeout(emitView, VIEW_CHANGE_INTERVAL_MS);
+        viewChangeTimer = setTimeout(
+          emitView,
+          Number(propsRef.current.viewChangeInterval) || VIEW_CHANGE_INTERVAL_MS,
+        );
       }
     };
     viewer.addEventListener("position-updated", onViewUpdated);
@@ -465,6 +513,78 @@ export function PanoramaViewer(props) {
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [JSON.stringify(lang ?? null)]);
+
+  // Guided tour: follow a target view once the viewer is ready and not changing scene.
+  const targetSig = targetView ? JSON.stringify(targetView) : "";
+  useEffect(() => {
+    if (!targetView) {
+      return undefined;
+    }
+    let timer = null;
+    const apply = () => {
+      const viewer = viewerRef.current;
+      if (!viewer || !viewer.state.ready || switchingRef.current) {
+        timer = setTimeout(apply, GUIDE_RETRY_MS);
+        return;
+      }
+      timer = null;
+      const zoom = Number(targetView.zoom);
+      viewer.animate({
+        yaw: Number(targetView.yaw) || 0,
+        pitch: Number(targetView.pitch) || 0,
+        ...(Number.isFinite(zoom) ? { zoom } : {}),
+        speed: GUIDE_ANIMATION_MS,
+      });
+      containerRef.current?.setAttribute("data-target-seq", String(targetView.seq ?? ""));
+    };
+    apply();
+    return () => {
+      if (timer !== null) {
+        clearTimeout(timer);
+      }
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [targetSig]);
+
+  // Guided tour: point out one marker (a CSS rule, so it survives marker re-renders).
+  useEffect(() => {
+    const el = containerRef.current;
+    const id = highlight ? String(highlight) : "";
+    if (!el) {
+      return;
+    }
+    if (id) {
+      el.setAttribute("data-highlight", id);
+    } else {
+      el.removeAttribute("data-highlight");
+    }
+    setHighlightRule(id);
+  }, [highlight]);
+
+  // Guided tour: tell the page when the user moves the view themselves.
+  useEffect(() => {
+    const el = containerRef.current;
+    if (!el) {
+      return undefined;
+    }
+    let last = 0;
+    const onInteract = (e) => {
+      if (!propsRef.current.onUserInteraction) {
+        return;
+      }
+      if (e.type === "keydown" && !GUIDE_KEYS.has(e.key)) {
+        return;
+      }
+      const now = Date.now();
+      if (now - last >= USER_INTERACTION_INTERVAL_MS) {
+        last = now;
+        propsRef.current.onUserInteraction();
+      }
+    };
+    const options = { capture: true, passive: true };
+    GUIDE_EVENTS.forEach((type) => el.addEventListener(type, onInteract, options));
+    return () => GUIDE_EVENTS.forEach((type) => el.removeEventListener(type, onInteract, options));
+  }, []);
 
   return (
     <div

@@ -134,6 +134,19 @@ class PanoramaViewer(rx.NoSSRComponent):
     # The first panorama has been rendered.
     on_ready: ReadyTrigger
 
+    # Guided tour (pass these through panorama_viewer's **props). A view to animate to,
+    # GuideTarget {"yaw", "pitch", "zoom", "seq"}; a new seq moves again to the same view.
+    target_view: rx.Var[dict[str, Any] | None]
+
+    # Marker id to point out (pulses); "" for none.
+    highlight: rx.Var[str]
+
+    # Milliseconds between on_view_change events (default 500).
+    view_change_interval: rx.Var[int]
+
+    # The user dragged, scrolled, used arrow keys or clicked in the viewer (≤ 1/s).
+    on_user_interaction: ReadyTrigger
+
 
 def panorama_viewer(
     panorama: rx.Var[Any] | PanoramaSpec | dict[str, Any] | None,

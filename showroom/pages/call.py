@@ -13,6 +13,7 @@ from consult.components.call_video import call_video
 from consult.consultations import ChatError, chat_topic, consultation_for_link, message_dict
 from consult.queue import QueueError, give_up, leave_message, mark_unanswered, place_in_queue
 from showroom import routes
+from showroom.components.guided_tour import guided_tour
 from showroom.db import session_scope
 from showroom.identity import LinkError
 from showroom.layout import T, page
@@ -253,6 +254,7 @@ def call_page() -> rx.Component:
                         ),
                         width="100%",
                     ),
+                    guided_tour("customer"),
                     rx.vstack(cart_panel(), chat_panel(), width="100%", spacing="4"),
                     columns=rx.breakpoints(initial="1", md="2"),
                     spacing="5",

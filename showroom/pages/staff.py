@@ -39,6 +39,7 @@ from consult.staff_schedule import upcoming
 from consult.transfer import TransferError, colleagues, handed_over, my_calls, transfer
 from consult.wrap_up import OUTCOMES, WrapUpError, save_notes, save_wrap_up, summary
 from showroom import routes
+from showroom.components.guided_tour import guided_tour
 from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, notice, page
 from showroom.models import Store
@@ -1152,6 +1153,7 @@ def staff_call_page() -> rx.Component:
                             ),
                         ),
                         rx.cond(ChatState.call_status != "ended", call_tools()),
+                        guided_tour("staff"),
                         width="100%",
                     ),
                     rx.vstack(customer_context(), chat_panel(), width="100%", spacing="4"),

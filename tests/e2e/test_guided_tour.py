@@ -1,0 +1,165 @@
+"""Guided tour in a call: staff steer, the customer's panorama follows (scene, turning, zoom,
+a pointed-out product); the customer takes control and hands it back; stop hides it."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ARTIFACTS, ContextFactory, RunningApp, log_in
+
+CUSTOMER_VIEWER = "#guide-viewer-customer"
+STAFF_VIEWER = "#guide-viewer-staff"
+
+
+def position(page: Page) -> dict[str, float]:
+    """The live viewer's position (window.__psv: the page's one Photo Sphere Viewer)."""
+    result: dict[str, float] = page.evaluate(
+        "() => ({...window.__psv.getPosition(), zoom: window.__psv.getZoomLevel()})"
+    )
+    return result
+
+
+def wait_for_view(page: Page, yaw: float, pitch: float, zoom: float) -> None:
+    page.wait_for_function(
+        """([yaw, pitch, zoom]) => {
+            const v = window.__psv; if (!v) return false;
+            const p = v.getPosition();
+            const dy = Math.abs(Math.atan2(Math.sin(p.yaw - yaw), Math.cos(p.yaw - yaw)));
+            return dy < 0.02 && Math.abs(p.pitch - pitch) < 0.02
+                && Math.abs(v.getZoomLevel() - zoom) < 1;
+        }""",
+        arg=[yaw, pitch, zoom],
+        timeout=15_000,
+    )
+
+
+def turn(page: Page, yaw: float, pitch: float, zoom: float) -> None:
+    """Staff turn and zoom their viewer as a drag and a scroll would."""
+    page.evaluate(
+        "([yaw, pitch, zoom]) => { window.__psv.rotate({yaw, pitch}); window.__psv.zoom(zoom); }",
+        [yaw, pitch, zoom],
+    )
+
+
+def latest_seq(page: Page) -> int:
+    return int(page.locator("#guided-tour").get_attribute("data-latest-seq") or 0)
+
+
+def guide_events(app: RunningApp, consultation_id: int) -> list[str]:
+    out = app.python(
+        "import json\nfrom showroom.db import session_scope\n"
+        "from consult.call_events import events_of\n"
+        f"with session_scope() as s: print(json.dumps([e.kind for e in events_of(s, {consultation_id})"
+        " if e.kind.startswith('guide')]))"
+    )
+    return list(json.loads(out))
+
+
+def start_call(app: RunningApp, customer: Page, staff: Page) -> int:
+    customer.goto(f"{app.url}/tour/aoyama/living")
+    customer.locator("#call-now").click()
+    customer.wait_for_url(re.compile(r".*/call/[^/]+/?$"))
+    expect(customer.get_by_role("heading", name="Video consultation")).to_be_visible()
+    walk_in = app.python(
+        "from sqlalchemy import func, select\nfrom showroom.db import session_scope\n"
+        "from consult.models import Consultation\n"
+        "with session_scope() as s: print(s.scalar(select(func.max(Consultation.id))"
+        ".where(Consultation.booking_id.is_(None))))"
+    )
+    log_in(staff, app, "aiko@showroom.example")
+    staff.wait_for_url(re.compile(r".*/staff/?$"))
+    staff.goto(f"{app.url}/staff/call/{walk_in}")
+    expect(staff.locator("#guide-start")).to_be_visible(timeout=30_000)
+    return int(walk_in)
+
+
+def test_staff_guide_the_customers_view(app: RunningApp, browser_context: ContextFactory) -> None:
+    customer = browser_context().pages[0]
+    staff = browser_context().pages[0]
+    consultation_id = start_call(app, customer, staff)
+    # No guide yet: the customer sees no panorama.
+    expect(customer.locator("#guided-tour")).to_have_attribute("data-active", "false")
+    expect(customer.locator(CUSTOMER_VIEWER)).to_have_count(0)
+
+    staff.locator("#guide-start").click()
+    staff.locator(f"{STAFF_VIEWER}[data-ready='true']").wait_for(timeout=30_000)
+    customer.locator(f"{CUSTOMER_VIEWER}[data-ready='true']").wait_for(timeout=30_000)
+    expect(customer.locator("#guide-holder")).to_have_text("Staff are showing you around.")
+    expect(staff.locator("#guide-holder")).to_have_text("The customer sees what you see.")
+
+    # Turning and zooming: the customer's view follows.
+    turn(staff, 2.0, 0.15, 70)
+    wait_for_view(customer, 2.0, 0.15, 70)
+
+    # Another area: the customer's panorama changes with it.
+    staff.locator(".guide-scene", has_text="Dining").click()
+    expect(customer.locator(CUSTOMER_VIEWER)).to_have_attribute(
+        "data-panorama", re.compile(r"/aoyama/dining/$"), timeout=30_000
+    )
+    turn(staff, 1.0, -0.1, 55)
+    wait_for_view(customer, 1.0, -0.1, 55)
+
+    # Pointing out a product: it pulses on the customer's screen.
+    product = staff.locator(f"{STAFF_VIEWER} .showroom-psv-pill").first
+    marker_id = product.get_attribute("data-marker-id")
+    staff.evaluate("id => window.__psv.getPlugin('markers').gotoMarker(id, 100000)", marker_id)
+    product.click()
+    expect(customer.locator(CUSTOMER_VIEWER)).to_have_attribute("data-highlight", marker_id or "")
+    highlighted = customer.locator(f"{CUSTOMER_VIEWER} [data-marker-id='{marker_id}']")
+    expect(highlighted).to_have_css("outline-style", "solid")
+    staff_view = position(staff)
+    wait_for_view(customer, staff_view["yaw"], staff_view["pitch"], staff_view["zoom"])
+    customer.screenshot(path=ARTIFACTS / "guide-customer.png")
+    staff.screenshot(path=ARTIFACTS / "guide-staff.png")
+
+    # The customer takes control: staff moves no longer move them, and staff are told.
+    customer.locator("#guide-take-control").click()
+    expect(customer.locator("#guide-holder")).to_have_text("You are looking around on your own.")
+    expect(staff.locator("#guide-holder")).to_have_text(
+        "The customer is looking around on their own."
+    )
+    own = position(customer)
+    seen = latest_seq(customer)
+    turn(staff, 4.0, 0.3, 40)
+    customer.wait_for_function(
+        "n => Number(document.querySelector('#guided-tour').dataset.latestSeq) > n", arg=seen
+    )
+    after = position(customer)
+    assert math.isclose(after["yaw"], own["yaw"], abs_tol=1e-3)
+    assert math.isclose(after["zoom"], own["zoom"], abs_tol=0.5)
+    customer.screenshot(path=ARTIFACTS / "guide-customer-in-control.png")
+
+    # Handing back: the customer's view goes where staff are looking now.
+    customer.locator("#guide-follow").click()
+    expect(staff.locator("#guide-holder")).to_have_text("The customer sees what you see.")
+    wait_for_view(customer, 4.0, 0.3, 40)
+
+    # Dragging the panorama also takes control.
+    box = customer.locator(CUSTOMER_VIEWER).bounding_box()
+    assert box is not None
+    customer.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    customer.mouse.down()
+    customer.mouse.move(box["x"] + box["width"] / 2 - 120, box["y"] + box["height"] / 2, steps=8)
+    customer.mouse.up()
+    expect(customer.locator("#guide-holder")).to_have_text("You are looking around on your own.")
+    customer.locator("#guide-follow").click()
+    wait_for_view(customer, 4.0, 0.3, 40)
+
+    # A reload puts the customer back in the tour, where staff are looking.
+    customer.reload()
+    customer.locator(f"{CUSTOMER_VIEWER}[data-ready='true']").wait_for(timeout=30_000)
+    expect(customer.locator(CUSTOMER_VIEWER)).to_have_attribute(
+        "data-panorama", re.compile(r"/aoyama/dining/$")
+    )
+    wait_for_view(customer, 4.0, 0.3, 40)
+
+    # Stop: the panorama goes away on the customer's side.
+    staff.locator("#guide-stop").click()
+    expect(customer.locator("#guided-tour")).to_have_attribute("data-active", "false")
+    expect(customer.locator(CUSTOMER_VIEWER)).to_have_count(0)
+    expect(staff.locator("#guide-start")).to_be_visible()
+    assert guide_events(app, consultation_id) == ["guide_started", "guide_stopped"]
