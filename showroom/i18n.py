@@ -9,6 +9,7 @@ is shown untranslated.
 from __future__ import annotations
 
 from showroom.texts import admin, call, media, staff, tour
+from showroom.texts import catalogue as catalogue_texts
 
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
@@ -396,6 +397,7 @@ def _merge(*tables: dict[str, tuple[str, str]]) -> None:
 
 
 _merge(tour.MESSAGES, admin.MESSAGES, call.MESSAGES, media.MESSAGES, staff.MESSAGES)
+_merge(catalogue_texts.MESSAGES)
 
 
 def normalise_language(value: str | None) -> str:

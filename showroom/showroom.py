@@ -10,6 +10,7 @@ import reflex as rx
 from consult.media import MediaRegistry
 from consult.reminders import reminders
 from showroom.api import build_api
+from showroom.pages import admin_catalogue as catalogue_admin
 from showroom.pages import booking, call, index, login, pay, staff, supervisor, tour
 from showroom.settings import get_settings
 
@@ -75,4 +76,10 @@ app.add_page(
     route=booking.CANCEL_ROUTE,
     title="Cancel your booking",
     on_load=booking.ManageState.load_manage,
+)
+app.add_page(
+    catalogue_admin.admin_catalogue_page,
+    route=catalogue_admin.ROUTE,
+    title="Products and stock",
+    on_load=catalogue_admin.AdminCatalogueState.load,
 )
