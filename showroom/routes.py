@@ -76,3 +76,6 @@ def booking_reschedule(token: str) -> str:
 
 def booking_cancel(token: str) -> str:
     return f"/booking/cancel/{token}"
+
+
+ADMIN_CATALOGUE = "/admin/catalogue"

@@ -11,6 +11,7 @@ from consult.media import MediaRegistry
 from consult.reminders import reminders
 from showroom.api import build_api
 from showroom.pages import admin, booking, call, index, login, pay, staff, supervisor, tour
+from showroom.pages import admin_catalogue as catalogue_admin
 from showroom.panorama.jobs import panorama_worker
 from showroom.settings import get_settings
 
@@ -80,4 +81,10 @@ app.add_page(
 )
 app.add_page(
     admin.admin_page, route=admin.ROUTE, title="Store admin", on_load=admin.AdminState.load
+)
+app.add_page(
+    catalogue_admin.admin_catalogue_page,
+    route=catalogue_admin.ROUTE,
+    title="Products and stock",
+    on_load=catalogue_admin.AdminCatalogueState.load,
 )
