@@ -501,7 +501,7 @@ def queue_card(call: Any) -> rx.Component:
                 on_click=ACCEPT(call["id"].to(int)),
                 color_scheme="grass",
                 class_name="accept-call",
-                data_call=call["id"].to(str),
+                custom_attrs={"data-call": call["id"].to(str)},
             ),
             align="center",
             width="100%",
