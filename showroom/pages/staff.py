@@ -1138,19 +1138,17 @@ def staff_call_page() -> rx.Component:
                 rx.grid(
                     rx.vstack(
                         rx.heading(T["call.title"], " #", StaffCallState.consultation_id, size="6"),
+                        rx.cond(ChatState.call_status == "ended", wrap_up_panel()),
                         rx.cond(
-                            ChatState.call_status == "ended",
-                            wrap_up_panel(),
-                            rx.cond(
-                                StaffCallState.consultation_id != 0,
-                                call_video(
-                                    consultation_id=StaffCallState.consultation_id,
-                                    token="",
-                                    role=T["call.customer"],
-                                    unmute_label=T["call.unmute"],
-                                    connecting_label=T["call.connecting"],
-                                    failed_label=T["call.could_not_join"],
-                                ),
+                            (StaffCallState.consultation_id != 0)
+                            & (ChatState.call_status != "ended"),
+                            call_video(
+                                consultation_id=StaffCallState.consultation_id,
+                                token="",
+                                role=T["call.customer"],
+                                unmute_label=T["call.unmute"],
+                                connecting_label=T["call.connecting"],
+                                failed_label=T["call.could_not_join"],
                             ),
                         ),
                         rx.cond(ChatState.call_status != "ended", call_tools()),
