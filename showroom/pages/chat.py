@@ -325,7 +325,7 @@ def product_card(message: Any) -> rx.Component:
         width="90%",
         align_self="flex-start",
         class_name="product-card",
-        data_product=product_id,
+        custom_attrs={"data-product": product_id},
     )
 
 

@@ -502,7 +502,7 @@ def queue_card(call: Any) -> rx.Component:
                 on_click=ACCEPT(call["id"].to(int)),
                 color_scheme="grass",
                 class_name="accept-call",
-                data_call=call["id"].to(str),
+                custom_attrs={"data-call": call["id"].to(str)},
             ),
             align="center",
             width="100%",
@@ -1139,17 +1139,15 @@ def staff_call_page() -> rx.Component:
                 rx.grid(
                     rx.vstack(
                         rx.heading(T["call.title"], " #", StaffCallState.consultation_id, size="6"),
+                        rx.cond(ChatState.call_status == "ended", wrap_up_panel()),
                         rx.cond(
-                            ChatState.call_status == "ended",
-                            wrap_up_panel(),
-                            rx.cond(
-                                StaffCallState.consultation_id != 0,
-                                call_video(
-                                    consultation_id=StaffCallState.consultation_id,
-                                    token="",
-                                    role=T["call.customer"],
-                                    id="call-media",
-                                ),
+                            (StaffCallState.consultation_id != 0)
+                            & (ChatState.call_status != "ended"),
+                            call_video(
+                                consultation_id=StaffCallState.consultation_id,
+                                token="",
+                                role=T["call.customer"],
+                                id="call-media",
                             ),
                         ),
                         rx.cond(ChatState.call_status != "ended", call_tools()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import reflex as rx
@@ -14,12 +15,15 @@ from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, page
 from showroom.session_state import SessionState
 
+BOARD_REFRESH_S = 5.0
+
 
 class SupervisorState(rx.State):
     staff: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []
     paid_orders: int = 0
     revenue: str = ""
+    _polling: bool = False
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -30,13 +34,38 @@ class SupervisorState(rx.State):
         who = session_state.current_staff()
         if who is None:
             return None
+        self._load(who.store_id)
+        return SupervisorState.poll
+
+    def _load(self, store_id: int) -> None:
         with session_scope() as session:
-            data = board(session, who.store_id)
+            data = board(session, store_id)
             # Presence (offline / available / in call / away) replaces the board's busy flag.
-            data["staff"] = presence_board(session, who.store_id)
+            data["staff"] = presence_board(session, store_id)
         self.staff, self.calls = data["staff"], data["calls"]
         self.paid_orders, self.revenue = data["paid_orders"], data["revenue"]
-        return None
+
+    @rx.event(background=True)
+    async def poll(self) -> None:
+        """Keeps the board live (presence, calls and queue waits) while the page is open."""
+        async with self:
+            if self._polling:
+                return
+            self._polling = True
+        try:
+            while True:
+                await asyncio.sleep(BOARD_REFRESH_S)
+                async with self:
+                    session_state = await self.get_state(SessionState)
+                    if self.router.url.path.rstrip("/") != routes.SUPERVISOR:
+                        return
+                    who = session_state.current_staff()
+                    if who is None or not who.may("supervisor"):
+                        return
+                    self._load(who.store_id)
+        finally:
+            async with self:
+                self._polling = False
 
 
 def staff_row(member: Any) -> rx.Component:

@@ -1,5 +1,6 @@
-"""A customer calls from the tour, a member of staff joins: video, audio and chat both ways,
-then the staff member asks for payment and the customer pays by card."""
+"""A customer calls from the tour, a member of staff accepts from the queue: video, audio and
+chat both ways (surviving a reload), a product card, the shared cart and payment by card, and
+the wrap-up after the call."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def stored_messages(app: RunningApp, consultation_id: int) -> list[list[str]]:
         "import json\n"
         "from showroom.db import session_scope\n"
         "from consult.consultations import history\n"
-        f"with session_scope() as s: print(json.dumps([[m['sender'], m['body']] for m in history(s, {consultation_id})]))"
+        f"with session_scope() as s: print(json.dumps([[m['sender'], m['body']] for m in history(s, {consultation_id}) if m['kind'] == 'text']))"
     )
     return json.loads(out)
 
@@ -65,7 +66,11 @@ def test_walk_in_call_with_video_chat_and_payment(
         "with session_scope() as s: print(s.scalar(select(func.max(Consultation.id))"
         ".where(Consultation.booking_id.is_(None))))"
     )
-    staff.locator(f"a[href$='/staff/call/{walk_in}']").click()
+    # The queue shows what the customer was looking at when they called.
+    waiting = staff.locator(".queue-call").filter(has=staff.locator(f"[data-call='{walk_in}']"))
+    expect(waiting).to_contain_text("Hinoki three-seat sofa")
+    staff.screenshot(path=ARTIFACTS / "staff-queue.png", full_page=True)
+    waiting.get_by_role("button", name="Accept").click()
     staff.wait_for_url(re.compile(r".*/staff/call/\d+/?$"))
     consultation_id = int(re.findall(r"/staff/call/(\d+)", staff.url)[0])
     # Staff see what this customer looked at in the tour before calling.
@@ -92,8 +97,34 @@ def test_walk_in_call_with_video_chat_and_payment(
     expect(customer.get_by_role("alert")).to_have_text("Type a message first.")
     assert len(stored_messages(app, consultation_id)) == 2
 
-    # Staff asks for payment for the sofa; the customer pays by card in a new tab.
-    staff.locator("#payment-product").select_option(label="Hinoki three-seat sofa")
+    # The chat is kept: a reload shows the whole conversation again.
+    customer.reload()
+    expect(customer.locator("#chat-log").get_by_text("はい、グレーもございます。")).to_be_visible()
+    expect(
+        customer.locator("#chat-log").get_by_text("Is the sofa available in grey?")
+    ).to_be_visible()
+    wait_for_video(customer)
+
+    # Staff find the sofa and show its card; the customer adds it to the shared cart.
+    staff.locator("#product-search").fill("hinoki")
+    staff.locator("#product-results").get_by_role("button", name="Show").first.click()
+    card = customer.locator("#chat-log .product-card").last
+    expect(card).to_contain_text("Hinoki three-seat sofa")
+    expect(card).to_contain_text("¥248,000")
+    expect(card).to_contain_text("In stock")
+    tour_link = card.locator(".card-tour")
+    expect(tour_link).to_have_attribute("href", re.compile(r"^/tour/aoyama/living.*SOFA-001"))
+    with customer.context.expect_page() as tour_tab:
+        tour_link.click()
+    tour_tab.value.wait_for_url(re.compile(r".*/tour/aoyama/living.*"), wait_until="commit")
+    tour_tab.value.close()
+    card.get_by_role("button", name="Add to cart").click()
+    expect(staff.locator("#cart-total")).to_have_text("¥248,000")
+    expect(customer.locator("#cart-total")).to_have_text("¥248,000")
+    customer.screenshot(path=ARTIFACTS / "call-customer-card.png", full_page=True)
+    staff.screenshot(path=ARTIFACTS / "call-staff-tools.png", full_page=True)
+
+    # Staff ask for payment for the cart; the customer pays by card in a new tab.
     staff.locator("#request-payment").click()
     pay_button = customer.locator("#pay-link")
     expect(pay_button).to_be_visible()
@@ -119,7 +150,27 @@ def test_walk_in_call_with_video_chat_and_payment(
     assert status == "paid"
 
     # Staff end the call: the customer is told, and cannot chat into it any more.
+    staff.locator("#call-notes").fill("Wants grey covers; delivery after the 20th")
+    expect(staff.locator("#notes-saved")).to_be_visible()
     staff.locator("#end-call").click()
-    staff.wait_for_url(re.compile(r".*/staff/?$"))
     expect(customer.locator("#call-ended")).to_have_text("This consultation has ended.")
     expect(customer.locator("#call-waiting")).to_have_count(0)
+
+    # The wrap-up: summary, outcome and notes.
+    wrap_up = staff.locator("#wrap-up")
+    expect(wrap_up).to_contain_text("Hinoki three-seat sofa")
+    expect(wrap_up.locator("#transcript")).to_contain_text("Is the sofa available in grey?")
+    expect(staff.locator("#wrap-up-notes")).to_have_value(
+        "Wants grey covers; delivery after the 20th"
+    )
+    staff.locator("#save-wrap-up").click()
+    expect(wrap_up.get_by_role("alert")).to_have_text("Choose an outcome first.")
+    wrap_up.get_by_role("radio", name="Sold").click()
+    staff.screenshot(path=ARTIFACTS / "call-wrap-up.png", full_page=True)
+    staff.locator("#save-wrap-up").click()
+    staff.wait_for_url(re.compile(r".*/staff/?$"))
+    saved = app.python(
+        "from showroom.db import session_scope\nfrom consult.models import Consultation\n"
+        f"with session_scope() as s: c = s.get(Consultation, {consultation_id}); print(c.outcome, '|', c.notes)"
+    )
+    assert saved == "sold | Wants grey covers; delivery after the 20th"

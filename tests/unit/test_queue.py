@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from consult.call_events import events_of
-from consult.consultations import end, history, join_as_staff, start_walk_in
-from consult.models import Consultation
+from consult.consultations import call_for_booking, end, history, join_as_staff, start_walk_in
+from consult.models import Booking, Consultation
 from consult.presence import set_presence
 from consult.queue import (
     DEFAULT_HANDLING,
@@ -200,3 +200,21 @@ def test_giving_up_ends_a_waiting_call_only(session: Session) -> None:
     assert (call.status, call.end_reason) == ("ended", "left")
     give_up(session, call.id)
     assert [e.kind for e in events_of(session, call.id)] == ["queued", "left"]
+
+
+def test_booked_calls_can_be_started_from_shortly_before_their_time(session: Session) -> None:
+    from consult.consultations import JOIN_EARLY
+    from consult.queue import joinable_bookings
+
+    aiko_id, store_id, _start = factories.booking(session)
+    booking = session.query(Booking).one()
+    early = booking.starts_at - JOIN_EARLY - timedelta(minutes=1)
+    assert joinable_bookings(session, aiko_id, now=early) == set()
+    assert joinable_bookings(session, aiko_id, now=booking.starts_at - JOIN_EARLY) == {booking.id}
+    assert joinable_bookings(session, aiko_id + 1, now=booking.starts_at) == set()
+    assert joinable_bookings(session, aiko_id, now=booking.ends_at) == set()
+    # The call it opens waits for this member of staff only, and they can take it.
+    call = call_for_booking(session, booking, now=booking.starts_at)
+    assert [r["booked"] for r in queue_for_staff(session, aiko_id, store_id, "en")] == [True]
+    accept(session, call.id, aiko_id, store_id)
+    assert call.status == "active"
