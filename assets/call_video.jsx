@@ -36,6 +36,11 @@ const DISCONNECTED_GRACE_MS = 1500;
 const RETRY_DELAYS_MS = [300, 1000, 2000, 3000, 5000];
 const NOTICE_MS = 6000;
 const CONNECT_TIMEOUT_MS = 12000; // a fresh connection that never connects is replaced
+const REQUEST_TIMEOUT_MS = 10000; // a request stuck on a dead network is given up and retried
+
+function withTimeout(signal) {
+  return AbortSignal.any ? AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) : signal;
+}
 const PERMANENT_HTTP = new Set([401, 403, 404]);
 const VIDEO_CONSTRAINTS = { width: { ideal: 640 }, height: { ideal: 480 } };
 const FILLER_LUMA = 24; // the server's black filler reads 0-16
@@ -239,6 +244,7 @@ class CallSession {
     this.canvas.width = 8;
     this.canvas.height = 8;
     this.joinAt = null;
+    this.iceLoad = null;
     this.remoteStream = new MediaStream();
     this.onOnline = () => this.recovering && this.retryNow();
     window.addEventListener("online", this.onOnline);
@@ -275,6 +281,7 @@ class CallSession {
 
   async preview({ wantVideo = true, camId = this.camId, micId = this.micId } = {}) {
     this.update({ devicesReady: false });
+    this.loadIce().catch(() => {}); // ready before "join" is pressed
     this.releaseLocal();
     const result = await openDevices({ wantVideo, camId, micId });
     if (this.disposed) {
@@ -445,15 +452,23 @@ class CallSession {
     await this.connect("join");
   }
 
-  async loadIce() {
-    if (this.ice) return this.ice;
-    const res = await fetch(`${this.apiBase}/api/rtc/config`, {
-      credentials: "same-origin",
-      signal: this.controller.signal,
-    });
-    if (!res.ok) throw new HttpError(res.status, "config_unavailable");
-    this.ice = (await res.json()).iceServers || [];
-    return this.ice;
+  loadIce() {
+    if (this.ice) return Promise.resolve(this.ice);
+    if (!this.iceLoad) {
+      this.iceLoad = fetch(`${this.apiBase}/api/rtc/config`, {
+        credentials: "same-origin",
+        signal: this.controller.signal,
+      })
+        .then(async (res) => {
+          if (!res.ok) throw new HttpError(res.status, "config_unavailable");
+          this.ice = (await res.json()).iceServers || [];
+          return this.ice;
+        })
+        .finally(() => {
+          this.iceLoad = null;
+        });
+    }
+    return this.iceLoad;
   }
 
   closePc() {
@@ -502,7 +517,7 @@ class CallSession {
         headers: this.headers,
         credentials: "same-origin",
         body: JSON.stringify({ sdp: pc.localDescription.sdp, type: "offer" }),
-        signal: this.controller.signal,
+        signal: withTimeout(this.controller.signal),
       });
       const body = await res.json().catch(() => ({}));
       if (!res.ok) throw new HttpError(res.status, body.error || `http_${res.status}`, body.message);
@@ -678,7 +693,7 @@ class CallSession {
         headers: this.headers,
         credentials: "same-origin",
         body: JSON.stringify({ muted: this.muted, camera: this.cameraOn && !this.audioOnly }),
-        signal: this.controller.signal,
+        signal: withTimeout(this.controller.signal),
       });
       const body = await res.json().catch(() => ({}));
       if (res.status === 410) return this.ended();

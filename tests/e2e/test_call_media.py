@@ -1,0 +1,387 @@
+"""The call's media panel in two real Chromiums with fake cameras: lobby, video both ways, mute,
+camera, device switch, audio only, reload, second tab, ended call, and a real network drop.
+
+The network drop runs the customer's Chromium in its own network namespace, joined to this
+machine by a veth pair: pulling that link down for a few seconds cuts both HTTP and media, as a
+Wi-Fi drop would (Playwright's set_offline() does not touch WebRTC's UDP, and tc actions are not
+available here).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Page, Playwright, expect
+
+from tests.e2e.app_server import CHROMIUM
+from tests.e2e.conftest import (
+    ARTIFACTS,
+    CALL_FLAGS,
+    CHROMIUM_FLAGS,
+    ContextFactory,
+    RunningApp,
+    log_in,
+)
+
+NEW_CALL = """
+import json
+from sqlalchemy import select
+from showroom.db import session_scope
+from showroom.models import Store
+from showroom.settings import get_settings
+from consult.consultations import customer_link, start_walk_in
+with session_scope() as s:
+    store = s.scalars(select(Store).where(Store.slug == "aoyama")).one()
+    c = start_walk_in(s, store.id, customer_name="Media test")
+    print(json.dumps({"id": c.id, "token": customer_link(get_settings().secret_key, c).token}))
+"""
+PANEL = "#call-media"
+
+
+@dataclass
+class Call:
+    id: int
+    token: str
+
+
+def new_call(app: RunningApp) -> Call:
+    data = json.loads(app.python(NEW_CALL))
+    return Call(int(data["id"]), str(data["token"]))
+
+
+def events(app: RunningApp, consultation_id: int) -> list[list[str | None]]:
+    out = app.python(
+        "import json\nfrom showroom.db import session_scope\n"
+        "from consult.call_events import events_of\n"
+        f"with session_scope() as s: print(json.dumps([[e.kind, e.role] for e in "
+        f"events_of(s, {consultation_id})]))"
+    )
+    return [list(e) for e in json.loads(out)]
+
+
+def wait_for_event(app: RunningApp, call: Call, kind: str, role: str, count: int = 1) -> None:
+    deadline = time.monotonic() + 30
+    while events(app, call.id).count([kind, role]) < count:
+        assert time.monotonic() < deadline, f"no {kind} {role}: {events(app, call.id)}"
+        time.sleep(0.5)
+
+
+def attr(page: Page, name: str) -> str:
+    return page.locator(PANEL).get_attribute(name) or ""
+
+
+def wait_until(page: Page, condition: str, arg: object = None, timeout: float = 30_000) -> None:
+    """`condition` is a JS expression over `el` (the panel) and `arg`."""
+    page.wait_for_function(
+        f"arg => {{ const el = document.querySelector('{PANEL}'); return el && ({condition}); }}",
+        arg=arg,
+        timeout=timeout,
+    )
+
+
+def sees_the_other_side(page: Page, more_than: int = 10) -> None:
+    """Remote frames keep coming and show a picture (the fake camera), not the black filler."""
+    wait_until(page, "el.dataset.state === 'connected'")
+    start = int(attr(page, "data-remote-frames") or 0)
+    wait_until(page, "Number(el.dataset.remoteFrames) >= arg", start + more_than)
+    wait_until(page, "Number(el.dataset.remoteLuma) > 24")
+
+
+def open_lobbies(app: RunningApp, customer: Page, staff: Page, call: Call) -> None:
+    customer.goto(f"{app.url}/call/{call.token}")
+    log_in(staff, app, "aiko@showroom.example")
+    staff.wait_for_url("**/staff")
+    staff.goto(f"{app.url}/staff/call/{call.id}")
+    for page in (customer, staff):
+        expect(page.locator("#lobby-join")).to_be_enabled(timeout=30_000)
+
+
+def test_lobby_then_video_both_ways_with_mute_camera_and_device_switch(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    call = new_call(app)
+    customer = browser_context().pages[0]
+    staff = browser_context().pages[0]
+    open_lobbies(app, customer, staff, call)
+
+    # The lobby: own camera, a moving microphone level, device pickers, nothing blocked.
+    lobby = customer.locator("#call-lobby")
+    expect(lobby.locator("[data-video='preview']")).to_be_visible()
+    customer.wait_for_function(
+        "Number(document.querySelector('#lobby-meter').dataset.level) > 0.05"
+    )
+    expect(customer.locator("#lobby-camera option")).to_have_count(1)
+    assert customer.locator("#lobby-mic option").count() >= 2
+    expect(customer.locator("#lobby-problem")).to_have_count(0)
+    expect(customer.locator("#lobby-join")).to_have_text("Join now")
+    ARTIFACTS.mkdir(exist_ok=True)
+    customer.screenshot(path=ARTIFACTS / "media-lobby.png")
+
+    customer.locator("#lobby-join").click()
+    staff.locator("#lobby-join").click()
+    sees_the_other_side(customer)
+    sees_the_other_side(staff)
+    for page in (customer, staff):
+        expect(page.locator("[data-video='local']")).to_be_visible()
+        expect(page.locator("#call-quality")).to_have_attribute(
+            "data-quality", re.compile("good|fair|poor")
+        )
+    customer.screenshot(path=ARTIFACTS / "media-call-customer.png")
+    staff.screenshot(path=ARTIFACTS / "media-call-staff.png")
+    wait_for_event(app, call, "joined", "customer")
+    wait_for_event(app, call, "joined", "staff")
+
+    # Mute: the button says so, and staff see it.
+    customer.locator("#call-mute").click()
+    expect(customer.locator("#call-mute")).to_have_attribute("aria-pressed", "true")
+    expect(customer.locator("#call-mute")).to_have_text("Unmute")
+    expect(staff.locator("#peer-muted")).to_be_visible(timeout=10_000)
+    customer.locator("#call-mute").click()
+    expect(staff.locator("#peer-muted")).to_have_count(0, timeout=10_000)
+
+    # Camera off: staff get the black filler and a "camera off" badge; on again: the picture.
+    customer.locator("#call-camera").click()
+    expect(customer.locator("[data-video='local']")).to_have_count(0)
+    expect(staff.locator("#peer-camera-off")).to_be_visible(timeout=10_000)
+    wait_until(staff, "Number(el.dataset.remoteLuma) >= 0 && Number(el.dataset.remoteLuma) < 20")
+    staff.screenshot(path=ARTIFACTS / "media-peer-camera-off.png")
+    customer.locator("#call-camera").click()
+    wait_until(staff, "Number(el.dataset.remoteLuma) > 24")
+    expect(staff.locator("#peer-camera-off")).to_have_count(0, timeout=10_000)
+
+    # Another microphone, mid-call: same connection, staff keep hearing.
+    before_mic = attr(customer, "data-mic-id")
+    customer.locator("#call-devices").click()
+    options = customer.locator("#call-mic option")
+    other = next(
+        value for value in options.evaluate_all("os => os.map(o => o.value)") if value != before_mic
+    )
+    customer.locator("#call-mic").select_option(other)
+    wait_until(customer, "el.dataset.micId === arg", other)
+    samples = int(attr(staff, "data-remote-audio-samples"))
+    wait_until(staff, "Number(el.dataset.remoteAudioSamples) > arg + 48000", samples)
+    assert attr(customer, "data-pc-count") == "1" and attr(staff, "data-pc-count") == "1"
+    assert attr(customer, "data-state") == "connected"
+
+    # Leave: told so, "left" stored at once.
+    customer.locator("#call-leave").click()
+    expect(customer.locator("#media-left")).to_have_text("You left the call.")
+    wait_for_event(app, call, "left", "customer")
+    expect(customer.locator("#call-rejoin")).to_be_visible()
+
+
+def test_audio_only_never_sends_video(app: RunningApp, browser_context: ContextFactory) -> None:
+    call = new_call(app)
+    customer = browser_context().pages[0]
+    staff = browser_context().pages[0]
+    open_lobbies(app, customer, staff, call)
+
+    customer.locator("#lobby-join-audio").click()
+    staff.locator("#lobby-join").click()
+    wait_until(customer, "el.dataset.state === 'connected'")
+    wait_until(staff, "el.dataset.state === 'connected'")
+    # No video transceiver at all on the customer's side, so nothing to encode or send...
+    assert attr(customer, "data-video-transceivers") == "0"
+    assert attr(customer, "data-audio-only") == "true"
+    # ...while the audio flows both ways.
+    wait_until(customer, "Number(el.dataset.remoteAudioSamples) > 48000")
+    wait_until(staff, "Number(el.dataset.remoteAudioSamples) > 48000")
+    assert attr(customer, "data-video-sent") == "0"
+    expect(customer.locator("[data-video='local']")).to_have_count(0)
+    # Staff see that the customer is on audio only rather than a black picture.
+    expect(staff.locator("[data-testid='audio-only-stage']")).to_be_visible(timeout=10_000)
+    staff.screenshot(path=ARTIFACTS / "media-peer-audio-only.png")
+    wait_for_event(app, call, "audio_only", "customer")
+
+    # Staff switch to audio only mid-call: a new connection without video; no reconnection.
+    staff.locator("#call-audio-only").click()
+    wait_until(staff, "el.dataset.pcCount === '2' && el.dataset.state === 'connected'")
+    assert attr(staff, "data-video-transceivers") == "0"
+    expect(staff.locator("#call-audio-only")).to_have_text("Turn video back on")
+    wait_for_event(app, call, "audio_only", "staff")
+    samples = int(attr(customer, "data-remote-audio-samples"))
+    wait_until(customer, "Number(el.dataset.remoteAudioSamples) > arg + 48000", samples)
+    assert ["reconnected", "staff"] not in events(app, call.id)
+    customer.screenshot(path=ARTIFACTS / "media-audio-only-call.png")
+
+
+def test_reload_rejoins_a_second_tab_takes_over_and_an_ended_call_is_refused(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    call = new_call(app)
+    customer = browser_context().pages[0]
+    staff = browser_context().pages[0]
+    open_lobbies(app, customer, staff, call)
+    customer.locator("#lobby-join").click()
+    staff.locator("#lobby-join").click()
+    sees_the_other_side(customer)
+    wait_for_event(app, call, "joined", "customer")
+
+    # A reload goes straight back into the call (no lobby) and reads as a reconnection.
+    customer.reload()
+    expect(customer.locator("#call-lobby")).to_have_count(0)
+    sees_the_other_side(customer)
+    wait_for_event(app, call, "reconnected", "customer")
+    assert ["left", "customer"] not in events(app, call.id)
+
+    # A second tab with the same link: the newest wins, the first is told and can take it back.
+    second = customer.context.new_page()
+    second.goto(f"{app.url}/call/{call.token}")
+    second.locator("#lobby-join").click()
+    sees_the_other_side(second)
+    expect(customer.locator("#media-superseded")).to_have_text(
+        "This call is now open in another tab or window.", timeout=10_000
+    )
+    customer.screenshot(path=ARTIFACTS / "media-superseded.png")
+    # The old tab does not fight back on its own (it stays told, the new tab stays connected).
+    time.sleep(3)
+    assert attr(second, "data-state") == "connected"
+    customer.locator("#call-take-over").click()
+    sees_the_other_side(customer)
+    expect(second.locator("#media-superseded")).to_be_visible(timeout=10_000)
+    assert attr(staff, "data-pc-count") == "1"  # staff kept their connection throughout
+
+    # The consultation ends: the panel says so, and signalling refuses it with a clear code.
+    app.python(
+        "from showroom.db import session_scope\nfrom consult.consultations import end\n"
+        f"with session_scope() as s: end(s, {call.id})"
+    )
+    expect(customer.locator("#media-ended")).to_have_text(
+        "This consultation has ended.", timeout=15_000
+    )
+    response = httpx.post(
+        f"{app.url}/api/rtc/{call.id}/offer",
+        json={"sdp": "v=0\r\nm=audio 9 RTP/AVP 0\r\n", "type": "offer"},
+        headers={"Authorization": f"Bearer {call.token}"},
+    )
+    assert response.status_code == 410 and response.json()["error"] == "call_ended"
+    assert response.json()["message"]
+
+
+# --------------------------------------------------------------------------------------------
+# A real network drop
+
+
+@dataclass
+class Island:
+    """A network namespace joined to this machine by a veth pair, with a TCP proxy inside it
+    from localhost:<port> to the app (the built front end talks to localhost:<port>)."""
+
+    name: str
+    host_link: str
+    chromium: Path
+
+
+@contextmanager
+def network_island(app: RunningApp, workdir: Path) -> Iterator[Island]:
+    port = int(app.url.rsplit(":", 1)[1])
+    tag = f"{os.getpid() % 10000}"
+    name, host_link, inner_link = f"srm{tag}", f"srm{tag}a", f"srm{tag}b"
+    subnet = 16 + os.getpid() % 200
+    host_ip, inner_ip = f"10.231.{subnet}.1", f"10.231.{subnet}.2"
+    setup = [
+        ["ip", "netns", "add", name],
+        ["ip", "link", "add", host_link, "type", "veth", "peer", "name", inner_link],
+        ["ip", "link", "set", inner_link, "netns", name],
+        ["ip", "addr", "add", f"{host_ip}/30", "dev", host_link],
+        ["ip", "link", "set", host_link, "up"],
+        ["ip", "netns", "exec", name, "ip", "addr", "add", f"{inner_ip}/30", "dev", inner_link],
+        ["ip", "netns", "exec", name, "ip", "link", "set", inner_link, "up"],
+        ["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"],
+        ["ip", "netns", "exec", name, "ip", "route", "add", "default", "via", host_ip],
+    ]
+    proxy: subprocess.Popen[bytes] | None = None
+    try:
+        for command in setup:
+            subprocess.run(command, check=True, capture_output=True)
+        proxy = subprocess.Popen(
+            ["ip", "netns", "exec", name, sys.executable, "-c", PROXY, str(port), host_ip]
+        )
+        chromium = workdir / "chromium-in-island"
+        chromium.write_text(f'#!/bin/sh\nexec ip netns exec {name} {CHROMIUM} "$@"\n')
+        chromium.chmod(0o755)
+        yield Island(name, host_link, chromium)
+    finally:
+        if proxy is not None:
+            proxy.kill()
+            proxy.wait()
+        subprocess.run(["ip", "link", "del", host_link], capture_output=True)
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+PROXY = """
+import asyncio, sys
+port, host = int(sys.argv[1]), sys.argv[2]
+async def pipe(r, w):
+    try:
+        while data := await r.read(65536):
+            w.write(data); await w.drain()
+    except Exception:
+        pass
+    finally:
+        w.close()
+async def handle(r, w):
+    try:
+        ur, uw = await asyncio.open_connection(host, port)
+    except OSError:
+        w.close(); return
+    await asyncio.gather(pipe(r, uw), pipe(ur, w))
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", port)
+    async with server: await server.serve_forever()
+asyncio.run(main())
+"""
+
+
+def test_a_network_drop_of_a_few_seconds_recovers_by_itself(
+    app: RunningApp,
+    browser_context: ContextFactory,
+    playwright_driver: Playwright,
+    tmp_path: Path,
+) -> None:
+    call = new_call(app)
+    staff = browser_context().pages[0]
+    with network_island(app, tmp_path) as island:
+        context = playwright_driver.chromium.launch_persistent_context(
+            str(tmp_path / "island-profile"),
+            executable_path=str(island.chromium),
+            headless=True,
+            locale="en-GB",
+            args=[*CHROMIUM_FLAGS, *CALL_FLAGS],
+            viewport={"width": 1280, "height": 800},
+        )
+        try:
+            customer = context.pages[0]
+            open_lobbies(app, customer, staff, call)
+            customer.locator("#lobby-join").click()
+            staff.locator("#lobby-join").click()
+            sees_the_other_side(customer)
+            sees_the_other_side(staff)
+            wait_for_event(app, call, "joined", "customer")
+
+            subprocess.run(["ip", "link", "set", island.host_link, "down"], check=True)
+            wait_until(customer, "el.dataset.state === 'reconnecting'", timeout=20_000)
+            expect(customer.locator("#call-status")).to_have_text("Connection lost. Reconnecting…")
+            customer.screenshot(path=ARTIFACTS / "media-reconnecting.png")
+            time.sleep(3)
+            subprocess.run(["ip", "link", "set", island.host_link, "up"], check=True)
+
+            expect(customer.locator("#call-notice")).to_have_text("Reconnected", timeout=30_000)
+            customer.screenshot(path=ARTIFACTS / "media-reconnected.png")
+            sees_the_other_side(customer)
+            sees_the_other_side(staff)
+            wait_for_event(app, call, "reconnected", "customer")
+            assert ["connection_lost", "customer"] in events(app, call.id)
+            assert attr(staff, "data-pc-count") == "1"  # the other side kept its connection
+        finally:
+            context.close()
