@@ -181,7 +181,7 @@ class GuideState(rx.State):
     @rx.event
     async def steer(self, view: dict[str, Any]) -> None:
         """The staff viewer moved (≤ 5/s): checked, then sent to the customer."""
-        if self.role != "staff" or not self.active:
+        if self.role != "staff" or not self.active or not isinstance(view, dict):
             return
         await self._steer_from(view)
 

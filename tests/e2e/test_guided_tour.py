@@ -182,14 +182,6 @@ def test_staff_guide_the_customers_view(app: RunningApp, browser_context: Contex
     )
     wait_for_view(customer, 4.0, 0.3, 40)
 
-    # The same link opened afresh (a new tab: a new page state) asks for the tour's view.
-    second = customer.context.new_page()
-    second.goto(customer.url)
-    second.locator(f"{CUSTOMER_VIEWER}[data-ready='true']").wait_for(timeout=WAIT)
-    expect(second.locator(CUSTOMER_VIEWER)).to_have_attribute("data-panorama", dining, timeout=WAIT)
-    wait_for_view(second, 4.0, 0.3, 40)
-    second.close()
-
     # In Japanese, every word of the panel is translated.
     customer.locator("#language-switch").click()
     expect(customer.locator("#guide-holder")).to_have_text(
@@ -197,6 +189,14 @@ def test_staff_guide_the_customers_view(app: RunningApp, browser_context: Contex
     )
     expect(customer.locator("#guide-take-control")).to_have_text("自分で見て回る", timeout=WAIT)
     customer.screenshot(path=ARTIFACTS / "guide-customer-ja.png")
+
+    # The same link opened afresh (a new tab: a new page state) asks for the tour's view.
+    second = customer.context.new_page()
+    second.goto(customer.url, timeout=WAIT)
+    second.locator(f"{CUSTOMER_VIEWER}[data-ready='true']").wait_for(timeout=WAIT)
+    expect(second.locator(CUSTOMER_VIEWER)).to_have_attribute("data-panorama", dining, timeout=WAIT)
+    wait_for_view(second, 4.0, 0.3, 40)
+    second.close()
 
     # Stop: the panorama goes away on the customer's side.
     staff.locator("#guide-stop").click()
