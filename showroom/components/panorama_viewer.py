@@ -121,19 +121,6 @@ class PanoramaViewer(rx.NoSSRComponent):
     # Initial zoom level 0-100.
     default_zoom: rx.Var[float]
 
-    # Optional PSV `lang` overrides (navbar tooltips), e.g. {"zoomIn": "ズームイン"}.
-    lang: rx.Var[dict[str, str]]
-
-    # A marker was clicked: receives the marker id.
-    on_marker_click: MarkerClickTrigger
-
-    # The view moved: receives ViewChange {"yaw", "pitch", "zoom"}, at most twice a
-    # second (handlers may annotate it as ViewChange or dict[str, float]).
-    on_view_change: ViewChangeTrigger
-
-    # The first panorama has been rendered.
-    on_ready: ReadyTrigger
-
     # Guided tour (pass these through panorama_viewer's **props). A view to animate to,
     # GuideTarget {"yaw", "pitch", "zoom", "seq"}; a new seq moves again to the same view.
     target_view: rx.Var[dict[str, Any] | None]
@@ -146,6 +133,19 @@ class PanoramaViewer(rx.NoSSRComponent):
 
     # The user dragged, scrolled, used arrow keys or clicked in the viewer (≤ 1/s).
     on_user_interaction: ReadyTrigger
+
+    # Optional PSV `lang` overrides (navbar tooltips), e.g. {"zoomIn": "ズームイン"}.
+    lang: rx.Var[dict[str, str]]
+
+    # A marker was clicked: receives the marker id.
+    on_marker_click: MarkerClickTrigger
+
+    # The view moved: receives ViewChange {"yaw", "pitch", "zoom"}, at most twice a
+    # second (handlers may annotate it as ViewChange or dict[str, float]).
+    on_view_change: ViewChangeTrigger
+
+    # The first panorama has been rendered.
+    on_ready: ReadyTrigger
 
 
 def panorama_viewer(

@@ -31,6 +31,7 @@ from showroom.settings import get_settings
 STEER_INTERVAL_MS = 200  # staff's viewer reports at most 5 views a second
 WATCH_CHECK_S = 15.0  # how often an idle watcher checks the call has not ended
 WATCH_MAX_S = 8 * 3600
+HELLO_WAIT_S = 1.5  # how long a page that opens waits for the current view before the stored one
 PANORAMAS = routes.MEDIA + "/panoramas"
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,11 @@ class GuideState(rx.State):
         self.scene_id, self.panorama, self.base_url, self.markers = 0, {}, "", []
         self.target, self.highlight, self._latest, self._checked = None, "", {}, (0, "")
 
+    def _open(self, consultation_id: int, role: str) -> None:
+        """A reload keeps this state (and its watcher): the remounted viewer shows it again."""
+        if (self.consultation_id, self.role) != (consultation_id, role):
+            self._reset(consultation_id, role)
+
     @rx.event
     async def open_customer(self) -> EventSpec | None:
         token = str(self.router.page.params.get("call_token", ""))
@@ -80,7 +86,7 @@ class GuideState(rx.State):
         except (LinkError, LookupError):
             self._reset(0, "")
             return None
-        self._reset(consultation_id, "customer")
+        self._open(consultation_id, "customer")
         return GuideState.watch
 
     @rx.event
@@ -96,7 +102,7 @@ class GuideState(rx.State):
                 self._reset(0, "")
                 return None
             scenes = guide.scenes_of_call(session, int(raw_id), lang)
-        self._reset(int(raw_id), "staff")
+        self._open(int(raw_id), "staff")
         self._staff_id, self.scenes = who.staff_id, scenes
         return GuideState.watch
 
@@ -175,7 +181,7 @@ class GuideState(rx.State):
     @rx.event
     async def steer(self, view: dict[str, Any]) -> None:
         """The staff viewer moved (≤ 5/s): checked, then sent to the customer."""
-        if self.role != "staff" or not self.active:
+        if self.role != "staff" or not self.active or not isinstance(view, dict):
             return
         await self._steer_from(view)
 
@@ -243,18 +249,14 @@ class GuideState(rx.State):
                 shown.base_url,
             )
             self.markers = shown.markers
-            self.default_yaw, self.default_pitch, self.default_zoom = (
-                view.yaw,
-                view.pitch,
-                view.zoom,
-            )
-        self._local_seq += 1
-        self.target = {
-            "yaw": view.yaw,
-            "pitch": view.pitch,
-            "zoom": view.zoom,
-            "seq": self._local_seq,
-        }
+            # The new panorama opens at the view: no animation, which could undo a move
+            # the staff member makes while it loads.
+            self.default_yaw, self.default_pitch = view.yaw, view.pitch
+            self.default_zoom, self.target = view.zoom, None
+        else:
+            self._local_seq += 1
+            self.target = {"yaw": view.yaw, "pitch": view.pitch, "zoom": view.zoom}
+            self.target["seq"] = self._local_seq
         self.highlight = view.highlight or ""
 
     async def _receive(self, item: dict[str, Any]) -> None:
@@ -294,16 +296,16 @@ class GuideState(rx.State):
         topic = guide.guide_topic(consultation_id)
         try:
             async with get_broker().subscribe(topic) as queue:
-                await self._resume(consultation_id)
+                fallback = await self._resume(consultation_id)
                 await get_broker().publish(topic, guide.HELLO)
-                await self._listen(consultation_id, queue)
+                await self._listen(consultation_id, queue, fallback)
         finally:
             async with self:
                 if self._watching == consultation_id:
                     self._watching = 0
 
-    async def _resume(self, consultation_id: int) -> None:
-        """A guide that is on (stored) shows its start scene until a newer view arrives."""
+    async def _resume(self, consultation_id: int) -> GuideView | None:
+        """A guide that is on (stored): its start scene, shown if no page answers `hello`."""
         with session_scope() as session:
             on = guide.status(session, consultation_id)
             opening = (
@@ -311,26 +313,46 @@ class GuideState(rx.State):
                 if on is not None and on.scene_id
                 else None
             )
-        async with self:
-            if opening is not None and self.consultation_id == consultation_id:
+        if opening is not None:
+            async with self:
                 self.active = True
-                await self._show(opening)
+        return opening
 
-    async def _listen(self, consultation_id: int, queue: asyncio.Queue[dict[str, Any]]) -> None:
+    async def _listen(
+        self,
+        consultation_id: int,
+        queue: asyncio.Queue[dict[str, Any]],
+        fallback: GuideView | None,
+    ) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + WATCH_MAX_S
+        fallback_at = loop.time() + HELLO_WAIT_S
         while loop.time() < deadline:
+            wait = WATCH_CHECK_S if fallback is None else max(0.0, fallback_at - loop.time())
             try:
-                item = await asyncio.wait_for(queue.get(), WATCH_CHECK_S)
+                item = await asyncio.wait_for(queue.get(), wait)
             except TimeoutError:
-                with session_scope() as session:
-                    ended = status_of(session, consultation_id) == "ended"
-                if ended:
-                    async with self:
-                        self.active, self.target = False, None
+                if fallback is not None:
+                    await self._fall_back(consultation_id, fallback)
+                    fallback = None
+                elif await self._ended(consultation_id):
                     return
                 continue
             async with self:
                 if self.consultation_id != consultation_id:
                     return
                 await self._receive(item)
+
+    async def _fall_back(self, consultation_id: int, opening: GuideView) -> None:
+        """Nobody answered `hello` (the staff page is closed): show where the guide started."""
+        async with self:
+            if self.consultation_id == consultation_id and self.active and not self._latest:
+                await self._show(opening)
+
+    async def _ended(self, consultation_id: int) -> bool:
+        with session_scope() as session:
+            ended = status_of(session, consultation_id) == "ended"
+        if ended:
+            async with self:
+                self.active, self.target = False, None
+        return ended
