@@ -12,7 +12,11 @@
 //   defaultYaw, defaultPitch (radians), defaultZoom (0-100): used at mount and on
 //                 every panorama change (scene navigation), never to move a live view
 //   lang          optional PSV `lang` overrides (navbar tooltips), e.g. Japanese
-//   onMarkerClick(id), onViewChange({yaw, pitch, zoom}) (≤ 2/s), onReady()
+//   autorotateDelay  ms of idleness before the view turns by itself; 0 never (default 0)
+//   gyroscope     true: a navbar button lets a phone's motion drive the view (default false)
+//   onMarkerClick(id), onViewChange({yaw, pitch, zoom, auto}) (≤ 2/s; auto: true while
+//                 autorotating, not the visitor looking), onReady()
+// Markers are focusable (Tab) and open with Enter or Space, like a click.
 //
 // Test hooks: window.__psv is the live Viewer; the container carries
 //   data-ready="true"        once the first panorama has rendered,
@@ -32,11 +36,18 @@ import React, { useCallback, useEffect, useRef } from "react";
 import { Viewer } from "@photo-sphere-viewer/core";
 import { CubemapTilesAdapter } from "@photo-sphere-viewer/cubemap-tiles-adapter";
 import { MarkersPlugin } from "@photo-sphere-viewer/markers-plugin";
+import { AutorotatePlugin } from "@photo-sphere-viewer/autorotate-plugin";
+import { GyroscopePlugin } from "@photo-sphere-viewer/gyroscope-plugin";
 import "@photo-sphere-viewer/core/index.css";
 import "@photo-sphere-viewer/markers-plugin/index.css";
 
 const FACES = ["left", "front", "right", "back", "top", "bottom"];
 const VIEW_CHANGE_INTERVAL_MS = 500;
+
+// Where the time to first pixels goes (read by bench/tour_load.py).
+if (typeof performance !== "undefined" && performance.mark) {
+  performance.mark("psv:module");
+}
 
 const STYLE_ID = "showroom-psv-style";
 const STYLE = `
@@ -47,6 +58,7 @@ const STYLE = `
   border-radius: 999px; background: rgba(255,255,255,0.94); color: #111; font: 600 13px/1.2 system-ui, sans-serif;
   box-shadow: 0 2px 8px rgba(0,0,0,0.35); white-space: nowrap; cursor: pointer; user-select: none; }
 .showroom-psv-pill:hover { background: #fff; }
+.showroom-psv [data-marker-id]:focus-visible { outline: 3px solid #3b82f6; outline-offset: 2px; }
 .showroom-psv-badge { width: 10px; height: 10px; border-radius: 50%; flex: none; box-shadow: 0 0 0 2px rgba(0,0,0,0.12); }
 .showroom-psv-badge[data-badge="in"] { background: #16a34a; }
 .showroom-psv-badge[data-badge="few"] { background: #f59e0b; }
@@ -134,7 +146,7 @@ function markerHtml(m) {
   const label = escapeHtml(m.label);
   if (m.kind === "scene") {
     return (
-      `<div class="showroom-psv-scene" data-marker-id="${escapeHtml(m.id)}" title="${label}">` +
+      `<div class="showroom-psv-scene" data-marker-id="${escapeHtml(m.id)}" title="${label}" tabindex="0" role="button" aria-label="${label}">` +
       `<span class="showroom-psv-scene-icon" aria-hidden="true">&#x2191;</span>` +
       `<span class="showroom-psv-scene-label">${label}</span></div>`
     );
@@ -143,7 +155,7 @@ function markerHtml(m) {
     ? `<span class="showroom-psv-badge" data-badge="${escapeHtml(m.badge)}" aria-hidden="true"></span>`
     : `<span class="showroom-psv-dot" aria-hidden="true"></span>`;
   return (
-    `<div class="showroom-psv-pill" data-marker-id="${escapeHtml(m.id)}" data-badge="${escapeHtml(m.badge || "")}" title="${label}">` +
+    `<div class="showroom-psv-pill" data-marker-id="${escapeHtml(m.id)}" data-badge="${escapeHtml(m.badge || "")}" title="${label}" tabindex="0" role="button" aria-label="${label}">` +
     `${badge}<span class="showroom-psv-label">${label}</span></div>`
   );
 }
@@ -240,6 +252,8 @@ export function PanoramaViewer(props) {
     defaultZoom,
     lang,
     className,
+    autorotateDelay: _autorotateDelay,
+    gyroscope: _gyroscope,
     // Consumed through propsRef; kept out of `rest` so they do not reach the DOM.
     onMarkerClick: _onMarkerClick,
     onViewChange: _onViewChange,
@@ -317,12 +331,30 @@ export function PanoramaViewer(props) {
     container.setAttribute("data-ready", "false");
     container.setAttribute("data-tiles-loaded", "0");
 
+    const idleMs = Number(initial.autorotateDelay) || 0;
+    const plugins = [MarkersPlugin.withConfig({ markers: [] })];
+    const navbar = [];
+    if (idleMs > 0) {
+      // Turns slowly while nobody touches it; any drag, key or wheel stops it.
+      plugins.push(AutorotatePlugin.withConfig({
+        autostartDelay: idleMs, autostartOnIdle: true, autorotateSpeed: "1rpm",
+      }));
+      navbar.push("autorotate");
+    }
+    navbar.push("zoom", "move");
+    if (initial.gyroscope) {
+      // Its button shows only where the device has motion sensors; on iOS it asks for
+      // permission when pressed (a user gesture, as Safari requires).
+      plugins.push(GyroscopePlugin.withConfig({ touchmove: true }));
+      navbar.push("gyroscope");
+    }
     const config = {
       container,
       // A tile that fails to load leaves the base face visible (no warning sign).
       adapter: CubemapTilesAdapter.withConfig({ baseBlur: false, showErrorTile: false }),
-      plugins: [MarkersPlugin.withConfig({ markers: [] })],
-      navbar: ["zoom", "move", "fullscreen"],
+      plugins,
+      // Fullscreen is the page's (so the product panel stays visible), not the viewer's.
+      navbar,
       mousewheel: true,
       // Arrow keys drive the view while the viewer has focus (see focus handlers
       // below) and always in fullscreen; "always" would steal keys from the page.
@@ -341,7 +373,9 @@ export function PanoramaViewer(props) {
       loadedKeyRef.current = initialKey;
     }
     const viewer = new Viewer(config);
+    performance.mark?.("psv:created");
     const plugin = viewer.getPlugin(MarkersPlugin);
+    const autorotate = idleMs > 0 ? viewer.getPlugin(AutorotatePlugin) : null;
     viewerRef.current = viewer;
     markersRef.current = plugin;
     window.__psv = viewer;
@@ -368,6 +402,7 @@ export function PanoramaViewer(props) {
       pendingRenderMark = null;
       if (!readyRef.current) {
         readyRef.current = true;
+        performance.mark?.("psv:first-render");
         container.setAttribute("data-ready", "true");
         propsRef.current.onReady?.();
       }
@@ -400,6 +435,7 @@ export function PanoramaViewer(props) {
         yaw: Math.round(pos.yaw * 10000) / 10000,
         pitch: Math.round(pos.pitch * 10000) / 10000,
         zoom: Math.round(viewer.getZoomLevel() * 100) / 100,
+        auto: !!autorotate?.isEnabled(),
       };
       const sig = JSON.stringify(view);
       if (sig !== lastView) {
@@ -428,6 +464,17 @@ export function PanoramaViewer(props) {
     container.addEventListener("focusin", onFocusIn);
     container.addEventListener("focusout", onFocusOut);
 
+    // A focused marker opens with Enter or Space, as a button does.
+    const onKeyDown = (e) => {
+      const target = e.target?.closest?.("[data-marker-id]");
+      if (target && (e.key === "Enter" || e.key === " ")) {
+        e.preventDefault();
+        e.stopPropagation();
+        propsRef.current.onMarkerClick?.(target.getAttribute("data-marker-id"));
+      }
+    };
+    container.addEventListener("keydown", onKeyDown);
+
     return () => {
       destroyed = true;
       if (viewChangeTimer !== null) {
@@ -435,6 +482,7 @@ export function PanoramaViewer(props) {
       }
       container.removeEventListener("focusin", onFocusIn);
       container.removeEventListener("focusout", onFocusOut);
+      container.removeEventListener("keydown", onKeyDown);
       if (window.__psv === viewer) {
         delete window.__psv;
       }

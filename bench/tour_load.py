@@ -4,11 +4,13 @@ Starts the real app (production build, seeded demo store) and headless Chromium 
 /tour/aoyama/living in a fresh profile several times (cold cache), and prints one JSON object
 as its last line: {"first_pixels_s", "sharp_view_s", "bytes", "runs"} (medians).
 Run: .venv/bin/python bench/tour_load.py
+(TOUR_BENCH_URL=http://127.0.0.1:PORT measures an app that is already running instead.)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -51,12 +53,30 @@ def measure(page: Page, url: str) -> tuple[float, float, int]:
     )
     ready, tiles = page.evaluate("() => [window.__tour.ready, window.__tour.tiles]")
     sharp = max([ready, *tiles])
+    print("  where the time went (ms): " + json.dumps(page.evaluate(BREAKDOWN)), file=sys.stderr)
     return ready / 1000, sharp / 1000, sum(received)
+
+
+# Milestones before the first pixels: page code, viewer code, scene data, base faces.
+BREAKDOWN = r"""() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const marks = Object.fromEntries(performance.getEntriesByType('mark')
+                                   .map((m) => [m.name, Math.round(m.startTime)]));
+  const faces = performance.getEntriesByType('resource').filter((r) => /\/base\//.test(r.name)
+                                                                 || /_base|preview/.test(r.name));
+  const first = (xs, key) => xs.length ? Math.round(Math.min(...xs.map((x) => x[key]))) : null;
+  const last = (xs, key) => xs.length ? Math.round(Math.max(...xs.map((x) => x[key]))) : null;
+  return {dom_content_loaded: Math.round(nav.domContentLoadedEventEnd), ...marks,
+          base_requested: first(faces, 'startTime'), base_loaded: last(faces, 'responseEnd'),
+          ready: Math.round(window.__tour.ready)};
+}"""
 
 
 def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="bench-tour-"))
-    app = start_app(data_dir)
+    given = os.environ.get("TOUR_BENCH_URL", "")
+    app = None if given else start_app(data_dir)
+    base_url = given or (app.url if app else "")
     results = []
     try:
         with sync_playwright() as driver:
@@ -69,12 +89,13 @@ def main() -> None:
                 )  # fmt: skip
                 context.add_init_script(WATCH)
                 page = context.pages[0]
-                results.append(measure(page, f"{app.url}/tour/aoyama/living"))
+                results.append(measure(page, f"{base_url}/tour/aoyama/living"))
                 context.close()
                 print(f"run {run}: first pixels {results[-1][0]:.2f} s, sharp {results[-1][1]:.2f} s, "
                       f"{results[-1][2]:,} bytes", file=sys.stderr)  # fmt: skip
     finally:
-        stop_app(app)
+        if app is not None:
+            stop_app(app)
         shutil.rmtree(data_dir, ignore_errors=True)
     print(json.dumps({
         "first_pixels_s": round(statistics.median(r[0] for r in results), 3),

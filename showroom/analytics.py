@@ -102,3 +102,50 @@ def visitor_context(session: Session, visitor_id: str, store_id: int, lang: str)
         )
     ]
     return {"products": products, "scenes": scenes}
+
+
+def time_in_scenes(session: Session, visitor_id: str, store_id: int) -> dict[int, int]:
+    """Milliseconds a visitor spent in each scene: from the stored time of each visit, or,
+    for a visit that ended without one (tab closed), up to the visit's last event."""
+    events = session.execute(
+        select(TourEvent.kind, TourEvent.scene_id, TourEvent.duration_ms, TourEvent.created_at)
+        .where(TourEvent.visitor_id == visitor_id, TourEvent.store_id == store_id)
+        .order_by(TourEvent.created_at, TourEvent.id)
+    ).all()
+    spent: dict[int, int] = {}
+    visit: tuple[int, Any] | None = None  # (scene id, entered at)
+    last_seen: Any = None
+
+    def close(until: Any) -> None:
+        if visit is not None and until is not None:
+            ms = int((until - visit[1]).total_seconds() * 1000)
+            spent[visit[0]] = spent.get(visit[0], 0) + max(ms, 0)
+
+    for kind, scene_id, duration_ms, created_at in events:
+        if kind == "scene_enter" and scene_id is not None:
+            close(last_seen)
+            visit = (scene_id, created_at)
+        elif kind == "scene_leave" and visit is not None and scene_id == visit[0]:
+            spent[scene_id] = spent.get(scene_id, 0) + (duration_ms or 0)
+            visit = None
+        last_seen = created_at
+    close(last_seen)
+    return spent
+
+
+def look_directions(session: Session, store_id: int, scene_id: int, sectors: int = 12) -> list[int]:
+    """How many view samples fell in each sector of the compass around a scene (sector 0
+    centred on yaw 0, clockwise): where visitors look."""
+    counts = [0] * sectors
+    width = 2 * math.pi / sectors
+    for yaw in session.scalars(
+        select(TourEvent.yaw).where(
+            TourEvent.store_id == store_id,
+            TourEvent.scene_id == scene_id,
+            TourEvent.kind == "look",
+            TourEvent.yaw.is_not(None),
+        )
+    ):
+        if yaw is not None:
+            counts[int(((yaw + width / 2) % (2 * math.pi)) // width) % sectors] += 1
+    return counts

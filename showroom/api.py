@@ -134,6 +134,7 @@ async def health(_request: Request) -> JSONResponse:
 def build_api(registry: MediaRegistry) -> Starlette:
     settings = get_settings()
     (settings.media_dir / "staff").mkdir(parents=True, exist_ok=True)
+    (settings.media_dir / "products").mkdir(parents=True, exist_ok=True)
     if registry.on_event is None:
         registry.on_event = store_call_event
     return Starlette(
@@ -147,5 +148,8 @@ def build_api(registry: MediaRegistry) -> Starlette:
             *catalogue_routes(),
             Mount(f"{routes.MEDIA}/staff", StaticFiles(directory=settings.media_dir / "staff")),
             Mount(f"{routes.MEDIA}/panoramas", StaticFiles(directory=settings.media_dir)),
+            Mount(
+                f"{routes.MEDIA}/products", StaticFiles(directory=settings.media_dir / "products")
+            ),
         ]
     )

@@ -7,6 +7,7 @@ panoramas whose tiles are missing on disk. `python -m showroom.seed`
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -379,6 +380,93 @@ def ensure_staff_photos(session: Session, media_dir: Path) -> int:
     return made
 
 
+# A second store, so the product panel can show stock elsewhere (no tour of its own yet).
+OTHER_STORE = {
+    "slug": "umeda",
+    "name_en": "Showroom Umeda",
+    "name_ja": "ショールーム梅田",
+    "address_en": "3-1 Umeda, Kita-ku, Osaka",
+    "address_ja": "大阪府大阪市北区梅田3-1",
+}
+OTHER_STOCK = {"SOFA-001": 1, "SOFA-002": 6, "TBL-001": 0, "LAMP-001": 8, "LAMP-002": 2,
+               "TBL-002": 3, "LAMP-003": 5, "CHR-001": 20, "VAS-001": 4}  # fmt: skip
+
+# Where the scenes stand on the floor plan (metres, x east, y north), north at yaw 0.
+PLAN = {"entrance": (3.0, 0.0), "living": (3.0, 6.0), "dining": (-3.0, 5.0)}
+PHOTO_VIEWS = ((40.0, (640, 480)), (75.0, (640, 480)))  # a close and a wider look
+
+
+def ensure_other_store(session: Session) -> bool:
+    """The second demo store with its own stock; returns True if it was created now."""
+    if session.scalar(select(Store.id).where(Store.slug == OTHER_STORE["slug"])) is not None:
+        return False
+    store = Store(currency="JPY", timezone="Asia/Tokyo", **OTHER_STORE)
+    session.add(store)
+    session.flush()
+    for product in session.scalars(select(Product).where(Product.sku.in_(OTHER_STOCK))):
+        session.add(
+            Stock(store_id=store.id, product_id=product.id, quantity=OTHER_STOCK[product.sku])
+        )
+    return True
+
+
+def ensure_floor_plan(session: Session) -> None:
+    """Place the demo scenes on the floor plan, unless someone already placed them."""
+    scenes = session.scalars(
+        select(Scene).join(Store).where(Store.slug == STORE_SLUG, Scene.slug.in_(PLAN))
+    ).all()
+    if any(s.plan_x or s.plan_y for s in scenes):
+        return
+    for scene in scenes:
+        scene.plan_x, scene.plan_y = PLAN[scene.slug]
+
+
+def product_photos(panorama: Image.Image, spec_slug: str, media_dir: Path, session: Session) -> int:
+    """Photos of each product as it stands in the store, cut from the scene's panorama."""
+    from showroom.panorama.demo_layout import DEMO_SCENES
+    from showroom.panorama.render import product_hotspots
+
+    spec = next(s for s in DEMO_SCENES if s.slug == spec_slug)
+    folder = media_dir / "products"
+    folder.mkdir(parents=True, exist_ok=True)
+    made = 0
+    for sku, (yaw, pitch) in product_hotspots(spec).items():
+        product = session.scalar(select(Product).where(Product.sku == sku))
+        if product is None:
+            continue
+        names = []
+        for number, (fov, size) in enumerate(PHOTO_VIEWS, start=1):
+            name = f"{sku.lower()}-{number}.jpg"
+            perspective(panorama, yaw, pitch, fov, size).save(folder / name, quality=85)
+            names.append(f"products/{name}")
+        product.images, made = names, made + 1
+    return made
+
+
+def perspective(
+    panorama: Image.Image, yaw: float, pitch: float, fov_deg: float, size: tuple[int, int]
+) -> Image.Image:
+    """A flat photo looking at (yaw, pitch) from an equirectangular panorama (yaw 0 at the
+    image centre, east to the right): rendered at twice the size, then scaled down."""
+    import numpy as np
+
+    width, height = size[0] * 2, size[1] * 2
+    focal = (width / 2) / math.tan(math.radians(fov_deg) / 2)
+    xs, ys = np.meshgrid(np.arange(width) - width / 2 + 0.5, np.arange(height) - height / 2 + 0.5)
+    up, forward = (
+        -ys * math.cos(pitch) + focal * math.sin(pitch),
+        ys * math.sin(pitch) + focal * math.cos(pitch),
+    )
+    east = xs * math.cos(yaw) + forward * math.sin(yaw)
+    north = -xs * math.sin(yaw) + forward * math.cos(yaw)
+    lon, lat = np.arctan2(east, north), np.arctan2(up, np.hypot(east, north))
+    source = np.asarray(panorama.convert("RGB"))
+    rows, cols = source.shape[:2]
+    u = ((lon / (2 * math.pi) + 0.5) * cols).astype(np.int64) % cols
+    v = np.clip(((0.5 - lat / math.pi) * rows).astype(np.int64), 0, rows - 1)
+    return Image.fromarray(source[v, u]).resize(size, Image.Resampling.LANCZOS)
+
+
 def render_panoramas(session: Session, media_dir: Path, *, width: int = 4096) -> int:
     """Render and tile each demo scene whose tiles are missing; returns how many were made."""
     from showroom.panorama.demo_layout import DEMO_SCENES
@@ -395,7 +483,9 @@ def render_panoramas(session: Session, media_dir: Path, *, width: int = 4096) ->
         if (out_dir / "meta.json").exists() and scene.panorama_meta:
             continue
         log.info("rendering panorama %s", scene.slug)
-        scene.panorama_meta = tile_panorama(render_scene(specs[scene.slug], width=width), out_dir)
+        image = render_scene(specs[scene.slug], width=width)
+        scene.panorama_meta = tile_panorama(image, out_dir)
+        product_photos(image, scene.slug, media_dir, session)
         made += 1
     return made
 
@@ -422,6 +512,8 @@ def seed(*, width: int = 4096) -> bool:
             _seed_consultation_types(session, store)
             _seed_scenes(session, store, products)
             session.flush()
+        ensure_other_store(session)
+        ensure_floor_plan(session)
         render_panoramas(session, settings.media_dir, width=width)
         ensure_staff_photos(session, settings.media_dir)
     return created

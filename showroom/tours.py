@@ -75,7 +75,7 @@ class SceneView:
     initial_yaw: float
     initial_pitch: float
     markers: list[dict[str, Any]]
-    scenes: list[dict[str, str]]
+    scenes: list[dict[str, Any]]
     initial_zoom: float = 50.0
     north_offset: float = 0.0
     plan: list[dict[str, Any]] | None = None
@@ -168,7 +168,10 @@ def scene_view(
         initial_yaw=scene.initial_yaw,
         initial_pitch=scene.initial_pitch,
         markers=scene_markers(session, scene, lang),
-        scenes=[{"slug": s.slug, "name": localised(s, "name", lang)} for s in all_scenes],
+        scenes=[
+            {"slug": s.slug, "name": localised(s, "name", lang), "north": s.north_offset}
+            for s in all_scenes
+        ],
         initial_zoom=scene.initial_zoom,
         north_offset=scene.north_offset,
         plan=floor_plan(all_scenes, lang),
@@ -339,8 +342,8 @@ def view_in_degrees(yaw: float, pitch: float) -> tuple[float, float]:
 def floor_plan(scenes: list[Scene] | Any, lang: str) -> list[dict[str, Any]]:
     """Scenes placed on the plan in percent of a square (north up), with a margin."""
     placed = list(scenes)
-    if not placed:
-        return []
+    if len({(s.plan_x, s.plan_y) for s in placed}) < 2:
+        return []  # not placed on a plan (yet): nothing to draw
     xs, ys = [s.plan_x for s in placed], [s.plan_y for s in placed]
     span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2

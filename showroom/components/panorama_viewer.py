@@ -38,6 +38,8 @@ NPM_PACKAGES: list[str] = [
     f"@photo-sphere-viewer/cubemap-adapter@{PSV_VERSION}",
     f"@photo-sphere-viewer/cubemap-tiles-adapter@{PSV_VERSION}",
     f"@photo-sphere-viewer/markers-plugin@{PSV_VERSION}",
+    f"@photo-sphere-viewer/autorotate-plugin@{PSV_VERSION}",
+    f"@photo-sphere-viewer/gyroscope-plugin@{PSV_VERSION}",
     f"three@{THREE_VERSION}",
 ]
 
@@ -77,11 +79,13 @@ class MarkerSpec(TypedDict):
 
 
 class ViewChange(TypedDict):
-    """Payload of ``on_view_change``: radians, and zoom level 0-100."""
+    """Payload of ``on_view_change``: radians, zoom level 0-100, and whether the view
+    turned by itself (autorotate) rather than by the visitor."""
 
     yaw: float
     pitch: float
     zoom: float
+    auto: bool
 
 
 # Event trigger types. Reflex reads the spec from the subscript at runtime; mypy
@@ -137,6 +141,12 @@ class PanoramaViewer(rx.NoSSRComponent):
     # Optional PSV `lang` overrides (navbar tooltips), e.g. {"zoomIn": "ズームイン"}.
     lang: rx.Var[dict[str, str]]
 
+    # Milliseconds without interaction before the view turns by itself; 0: never.
+    autorotate_delay: rx.Var[int]
+
+    # Offer the phone's motion sensors to drive the view (a navbar button where supported).
+    gyroscope: rx.Var[bool]
+
     # A marker was clicked: receives the marker id.
     on_marker_click: MarkerClickTrigger
 
@@ -146,6 +156,12 @@ class PanoramaViewer(rx.NoSSRComponent):
 
     # The first panorama has been rendered.
     on_ready: ReadyTrigger
+
+    def add_custom_code(self) -> list[str]:
+        """Start fetching the viewer's code (three.js and all, the page's largest chunk) as
+        soon as the page module runs, not when React first mounts the component: the first
+        panorama pixels come that much sooner (bench/tour_load.py)."""
+        return [f'import("{JSX_MODULE}");']
 
 
 def panorama_viewer(
@@ -157,6 +173,8 @@ def panorama_viewer(
     default_pitch: rx.Var[float] | float = 0.0,
     default_zoom: rx.Var[float] | float = 50.0,
     lang: rx.Var[dict[str, str]] | dict[str, str] | None = None,
+    autorotate_delay: int = 0,
+    gyroscope: bool = False,
     on_marker_click: EventType[str] | None = None,
     on_view_change: EventType[ViewChange] | None = None,
     on_ready: EventType[()] | None = None,
@@ -170,6 +188,8 @@ def panorama_viewer(
         "default_yaw": default_yaw,
         "default_pitch": default_pitch,
         "default_zoom": default_zoom,
+        "autorotate_delay": autorotate_delay,
+        "gyroscope": gyroscope,
     }
     if lang is not None:
         kwargs["lang"] = lang

@@ -28,11 +28,17 @@ def store_card(store: Any) -> rx.Component:
         rx.vstack(
             rx.heading(store["name"], size="5"),
             rx.text(store["address"], color_scheme="gray"),
-            rx.link(
-                rx.button(T["index.enter_tour"], size="3"),
-                href="/tour/" + store["slug"] + "/" + store["entrance"],
+            rx.cond(
+                store["tour"] != "",
+                rx.fragment(
+                    rx.link(
+                        rx.button(T["index.enter_tour"], size="3"),
+                        href="/tour/" + store["slug"] + "/" + store["entrance"],
+                    ),
+                    rx.link(T["booking.book_link"], href="/book/" + store["slug"]),
+                ),
+                rx.text(T["index.tour_soon"], color_scheme="gray", size="2"),
             ),
-            rx.link(T["booking.book_link"], href="/book/" + store["slug"]),
             spacing="3",
         ),
         width="100%",
