@@ -96,6 +96,21 @@ def test_a_supervisor_adds_a_scene_and_a_hotspot_that_an_open_tour_shows(
     expect(customer.get_by_text(re.compile(r"Brass table lamp · ¥[\d,]+"))).to_be_visible()
     customer.screenshot(path=ARTIFACTS / "admin-customer-sees-hotspot.png")
 
+    # The scene gets its Japanese name.
+    admin.locator("#rename-scene").click()
+    expect(admin.get_by_label("Name in English")).to_have_value("Annex")
+    admin.get_by_label("Name in Japanese").fill("別館")
+    shot(admin, "rename")
+    admin.get_by_role("button", name="Save").click()
+    expect(admin.get_by_text("Scene renamed.")).to_be_visible()
+    assert (
+        app.python(
+            "from showroom.db import session_scope\nfrom showroom.models import Scene\n"
+            "with session_scope() as s: print(s.query(Scene).filter_by(slug='annex').one().name_ja)"
+        )
+        == "別館"
+    )
+
 
 def test_a_hotspot_is_dragged_and_deleted_and_the_view_saved(app: RunningApp, page: Page) -> None:
     open_admin(page, app)
