@@ -350,6 +350,8 @@ def editor_scene(
         "id": scene.id,
         "slug": scene.slug,
         "name": localised(scene, "name", lang),
+        "name_en": scene.name_en,
+        "name_ja": scene.name_ja,
         "panorama": dict(scene.panorama_meta or {}),
         "base_url": f"{media_url}/{scene.panorama_dir}/",
         "initial_yaw": scene.initial_yaw,

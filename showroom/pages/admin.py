@@ -367,6 +367,15 @@ class AdminState(rx.State):
         )
 
     @rx.event
+    async def rename(self, form: dict[str, str]) -> None:
+        store_id, scene_id = self.store_id, self.scene_id
+        name_en, name_ja = form.get("name_en", ""), form.get("name_ja", "")
+        await self._change(
+            "admin.saved_name",
+            lambda s: [authoring.rename_scene(s, store_id, scene_id, name_en, name_ja)],
+        )
+
+    @rx.event
     async def set_north(self) -> None:
         store_id, scene_id, yaw = self.store_id, self.scene_id, self.view.get("yaw")
         await self._change(
@@ -653,12 +662,49 @@ def marker_row(marker: Any) -> rx.Component:
     )
 
 
+def name_field(label_key: str, name: str, value: Any) -> rx.Component:
+    return rx.vstack(
+        rx.text(T[label_key], as_="label", custom_attrs={"htmlFor": name}, size="2"),
+        rx.input(id=name, name=name, default_value=value, max_length=200, width="100%"),
+        spacing="1",
+        width="100%",
+    )
+
+
+def rename_popover() -> rx.Component:
+    scene = AdminState.scene
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.icon_button(
+                rx.icon("pencil", size=16), variant="ghost", aria_label=T["admin.rename"],
+                id="rename-scene",
+            ),
+        ),
+        rx.popover.content(
+            rx.form(
+                rx.vstack(
+                    name_field("admin.name_en", "name_en", scene["name_en"].to(str)),
+                    name_field("admin.name_ja", "name_ja", scene["name_ja"].to(str)),
+                    rx.popover.close(rx.button(T["admin.save"], type="submit")),
+                    spacing="3",
+                ),
+                on_submit=AdminState.rename,
+                reset_on_submit=False,
+                # A new form per scene, so the fields show that scene's names.
+                key=AdminState.scene_id,
+            ),
+            width="320px",
+        ),
+    )  # fmt: skip
+
+
 def editor() -> rx.Component:
     scene = AdminState.scene
     return rx.card(
         rx.vstack(
             rx.hstack(
                 rx.heading(scene["name"].to(str), size="5", id="editor-title"),
+                rename_popover(),
                 rx.spacer(),
                 rx.button(
                     rx.icon("crosshair", size=16),

@@ -74,6 +74,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin.saved_delete": ("Hotspot deleted.", "ホットスポットを削除しました。"),
     "admin.saved_view": ("Initial view saved.", "初期表示を保存しました。"),
     "admin.saved_north": ("North saved.", "北の方向を保存しました。"),
+    "admin.rename": ("Rename", "名前を変更"),
+    "admin.name_en": ("Name in English", "英語の名前"),
+    "admin.name_ja": ("Name in Japanese", "日本語の名前"),
+    "admin.save": ("Save", "保存"),
+    "admin.saved_name": ("Scene renamed.", "シーン名を変更しました。"),
     "admin.view_value": (
         "facing {yaw}°, {pitch}° up, zoom {zoom}",
         "方向 {yaw}度・上下 {pitch}度・ズーム {zoom}",

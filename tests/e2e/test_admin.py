@@ -96,6 +96,60 @@ def test_a_supervisor_adds_a_scene_and_a_hotspot_that_an_open_tour_shows(
     expect(customer.get_by_text(re.compile(r"Brass table lamp · ¥[\d,]+"))).to_be_visible()
     customer.screenshot(path=ARTIFACTS / "admin-customer-sees-hotspot.png")
 
+    # The scene gets its Japanese name.
+    admin.locator("#rename-scene").click()
+    expect(admin.get_by_label("Name in English")).to_have_value("Annex")
+    admin.get_by_label("Name in Japanese").fill("別館")
+    shot(admin, "rename")
+    admin.get_by_role("button", name="Save").click()
+    expect(admin.get_by_text("Scene renamed.")).to_be_visible()
+    assert (
+        app.python(
+            "from showroom.db import session_scope\nfrom showroom.models import Scene\n"
+            "with session_scope() as s: print(s.query(Scene).filter_by(slug='annex').one().name_ja)"
+        )
+        == "別館"
+    )
+
+
+def test_a_hotspot_is_dragged_and_deleted_and_the_view_saved(app: RunningApp, page: Page) -> None:
+    open_admin(page, app)
+    page.get_by_role("button", name="Edit Dining").click()
+    editor = page.locator("[data-testid=panorama-editor][data-ready='true']")
+    editor.wait_for(timeout=30_000)
+    markers = editor.locator("[data-marker-id]")
+    before = markers.count()
+    box = editor.bounding_box()
+    assert box is not None
+    editor.click(position={"x": box["width"] * 0.25, "y": box["height"] * 0.2})
+    page.locator("#new-hotspot").get_by_role("combobox").click()
+    page.get_by_role("option", name="Washi floor lamp (LAMP-001)").click()
+    page.locator("#place-hotspot").click()
+    expect(page.get_by_text("Hotspot saved.")).to_be_visible()
+    expect(markers).to_have_count(before + 1)
+
+    lamp = editor.locator("[data-marker-id]", has_text="Washi floor lamp")
+    start = lamp.bounding_box()
+    assert start is not None
+    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 60, y + 30, steps=8)
+    page.mouse.move(x + 120, y + 60, steps=8)
+    page.mouse.up()
+    expect(page.get_by_text("Hotspot moved.")).to_be_visible()
+    moved = lamp.bounding_box()
+    assert moved is not None, "the dragged hotspot is still shown"
+    assert (moved["x"] - start["x"], moved["y"] - start["y"]) > (60, 0), (start, moved)
+    assert moved["y"] - start["y"] > 30, (start, moved)
+    shot(page, "dragged")
+
+    page.get_by_role("button", name="Set initial view here").click()
+    expect(page.get_by_text("Initial view saved.")).to_be_visible()
+    page.get_by_role("button", name="Delete Washi floor lamp", exact=False).click()
+    expect(page.get_by_text("Hotspot deleted.")).to_be_visible()
+    expect(markers).to_have_count(before)
+
 
 def test_a_bad_upload_is_refused_with_a_clear_reason(
     app: RunningApp, page: Page, tmp_path: Path
@@ -118,7 +172,10 @@ def test_a_bad_upload_is_refused_with_a_clear_reason(
 
 def test_the_editor_in_japanese(app: RunningApp, browser_context: ContextFactory) -> None:
     page = browser_context(locale="ja-JP").pages[0]
-    log_in(page, app, "yuki@showroom.example")
+    page.goto(f"{app.url}/login")
+    page.get_by_label("メールアドレス").fill("yuki@showroom.example")
+    page.get_by_label("パスワード").fill("showroom-demo")
+    page.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r".*/supervisor/?$"))
     page.goto(f"{app.url}/admin")
     expect(page.get_by_role("heading", name="店舗管理：ツアー")).to_be_visible()

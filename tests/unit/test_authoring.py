@@ -287,3 +287,16 @@ def test_publish_sends_each_scene_once_on_the_catalogue_topic(
         {"kind": "scene", "store_id": 1, "scene_id": 2},
         {"kind": "scene", "store_id": 1, "scene_id": 3},
     ]
+
+
+def test_rename_a_scene_in_both_languages(session: Session, shop: dict[str, Any]) -> None:
+    store, living = shop["store"], shop["living"]
+    change = authoring.rename_scene(session, store.id, living.id, " Living  room ", "リビング")
+    assert change == SceneChange(store.id, living.id)
+    assert (living.name_en, living.name_ja, living.slug) == ("Living room", "リビング", "living")
+    authoring.rename_scene(session, store.id, living.id, "Lounge", "")
+    assert living.name_ja == "Lounge"  # no Japanese name given: the English one is shown
+    refused("name_missing", authoring.rename_scene, session, store.id, living.id, "", "x")
+    refused(
+        "unknown_scene", authoring.rename_scene, session, store.id, shop["foreign"].id, "A", "B"
+    )
