@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import unicodedata
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -58,7 +59,8 @@ async def publish(changes: Iterable[CatalogueChange]) -> None:
     broker = get_broker()
     for change in changes:
         if change.changed:
-            await broker.publish(TOPIC, change.message())
+            # One id per change, so the many tours reacting to it can share one database read.
+            await broker.publish(TOPIC, change.message() | {"event_id": uuid.uuid4().hex})
 
 
 def _product(session: Session, sku: str) -> Product:

@@ -256,4 +256,5 @@ async def test_changes_are_published_after_the_fact(monkeypatch: pytest.MonkeyPa
     new = CatalogueChange("B", 2, 1, 4, None, changed=True)
     async with local.subscribe(catalogue.TOPIC) as queue:
         await catalogue.publish([same, new])
-        assert queue.get_nowait()["sku"] == "B" and queue.empty()
+        message = queue.get_nowait()
+        assert message["sku"] == "B" and len(message["event_id"]) == 32 and queue.empty()
