@@ -104,7 +104,9 @@ def test_queue_place_presence_and_one_accept(
     expect(customer.locator("#queue-position")).to_contain_text("1")
 
     # The supervisor's board shows who is in a call.
-    yuki = staff_page(browser_context, app, "yuki@showroom.example")
+    yuki = browser_context().pages[0]
+    log_in(yuki, app, "yuki@showroom.example")
+    yuki.wait_for_url(re.compile(r".*/(staff|supervisor)/?$"))
     yuki.goto(f"{app.url}/supervisor")
     board = yuki.locator("#staff-board")
     winner_name = "Aiko" if winner is aiko else "Ken"
