@@ -108,6 +108,7 @@ def test_queue_place_presence_and_one_accept(
 
     # The supervisor's board shows who is in a call.
     yuki = browser_context().pages[0]
+    yuki.set_default_timeout(45_000)
     log_in(yuki, app, "yuki@showroom.example")
     yuki.wait_for_url(re.compile(r".*/(staff|supervisor)/?$"))
     yuki.goto(f"{app.url}/supervisor")
