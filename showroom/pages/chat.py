@@ -106,14 +106,15 @@ class ChatState(rx.State):
         )
 
     @rx.event
-    async def add_to_cart(self, product_id: str) -> None:
-        await self._change_cart(product_id, None)
+    async def add_to_cart(self, product_id: str | int) -> None:
+        await self._change_cart(str(product_id), None)
 
     @rx.event
-    async def remove_from_cart(self, product_id: str) -> None:
-        await self._change_cart(product_id, 0)
+    async def remove_from_cart(self, product_id: str | int) -> None:
+        await self._change_cart(str(product_id), 0)
 
     async def _change_cart(self, product_id: str, quantity: int | None) -> None:
+        # Ids come from the browser (a card's product id arrives as a number): never trust.
         if not product_id.isdigit() or not self.consultation_id:
             return
         await self._refresh_lang()

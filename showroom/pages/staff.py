@@ -729,8 +729,9 @@ class StaffCallState(rx.State):
             self.results = search_products(session, query, lang)
 
     @rx.event
-    async def push_card(self, product_id: str) -> None:
+    async def push_card(self, product_id: str | int) -> None:
         staff_id, _store_id, _lang = await self._who()
+        product_id = str(product_id)
         if not product_id.isdigit():
             return
         try:

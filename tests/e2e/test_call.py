@@ -107,7 +107,10 @@ def test_walk_in_call_with_video_chat_and_payment(
 
     # Staff find the sofa and show its card; the customer adds it to the shared cart.
     staff.locator("#product-search").fill("hinoki")
-    staff.locator("#product-results").get_by_role("button", name="Show").first.click()
+    results = staff.locator("#product-results")
+    expect(results.get_by_role("button", name="Show")).to_have_count(1)
+    expect(results).to_contain_text("Hinoki three-seat sofa")
+    results.get_by_role("button", name="Show").click()
     card = customer.locator("#chat-log .product-card").last
     expect(card).to_contain_text("Hinoki three-seat sofa")
     expect(card).to_contain_text("¥248,000")

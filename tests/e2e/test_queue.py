@@ -38,6 +38,7 @@ def walk_in(app: RunningApp, name: str, staff_email: str = "") -> tuple[int, str
 
 def staff_page(context: ContextFactory, app: RunningApp, email: str) -> Page:
     page = context().pages[0]
+    page.set_default_timeout(45_000)  # four engineers' builds share two cores here
     log_in(page, app, email)
     page.wait_for_url(re.compile(r".*/staff/?$"))
     return page
@@ -72,17 +73,19 @@ def test_queue_place_presence_and_one_accept(
     ended_others(app)
     first_id, _token = walk_in(app, "Hanako")
     second_id, second_token = walk_in(app, "Taro")
-    customer = browser_context().pages[0]
+    customer = browser_context(locale="ja-JP").pages[0]  # this customer reads Japanese
     customer.goto(f"{app.url}/call/{second_token}")
-    expect(customer.locator("#queue-position")).to_contain_text("2")
-    expect(customer.locator("#queue-estimate")).to_contain_text("Nobody is available right now")
+    expect(customer.locator("#queue-position")).to_contain_text(re.compile(r"お待ちの順番：\s*2"))
+    expect(customer.locator("#queue-estimate")).to_contain_text(
+        "ただいま対応できるスタッフがいません"
+    )
 
     aiko = staff_page(browser_context, app, "aiko@showroom.example")
     ken = staff_page(browser_context, app, "ken@showroom.example")
     go(aiko, "Available")
     expect(aiko.get_by_text("You receive walk-in calls")).to_be_visible()
     # One available, nobody talking yet: the first customer is next, the second one call later.
-    expect(customer.locator("#queue-estimate")).to_contain_text("Estimated wait: about")
+    expect(customer.locator("#queue-estimate")).to_contain_text("待ち時間の目安：約 5 分")
     row = aiko.locator(".queue-call").filter(has=aiko.locator(f"[data-call='{second_id}']"))
     expect(row).to_contain_text("Taro")
     expect(row).to_contain_text("Hinoki three-seat sofa")
@@ -101,10 +104,13 @@ def test_queue_place_presence_and_one_accept(
     loser = ken if winner is aiko else aiko
     expect(loser.get_by_role("alert")).to_have_text(refused)
     assert not in_call.match(loser.url)
-    expect(customer.locator("#queue-position")).to_contain_text("1")
+    expect(customer.locator("#queue-position")).to_contain_text(re.compile(r"お待ちの順番：\s*1"))
 
     # The supervisor's board shows who is in a call.
-    yuki = staff_page(browser_context, app, "yuki@showroom.example")
+    yuki = browser_context().pages[0]
+    yuki.set_default_timeout(45_000)
+    log_in(yuki, app, "yuki@showroom.example")
+    yuki.wait_for_url(re.compile(r".*/(staff|supervisor)/?$"))
     yuki.goto(f"{app.url}/supervisor")
     board = yuki.locator("#staff-board")
     winner_name = "Aiko" if winner is aiko else "Ken"

@@ -85,3 +85,37 @@ def test_staff_set_a_day_off_and_other_hours_on_a_date(app: RunningApp, page: Pa
     page.screenshot(path=ARTIFACTS / "staff-dates.png", full_page=True)
     row.get_by_role("button", name="Remove").click()
     expect(page.get_by_text("No dates with other hours.")).to_be_visible()
+
+
+def test_a_booked_call_starts_from_the_staff_page_with_the_customers_answers(
+    app: RunningApp, page: Page
+) -> None:
+    app.python(BOOK_FOR_MIA.replace("days=3", "days=5"))
+    # Bring the booking forward to start in five minutes (booking rules need more notice).
+    booking_id = app.python(
+        "from datetime import timedelta\nfrom sqlalchemy import select\nimport showroom.schema\n"
+        "from showroom.db import session_scope, utcnow\nfrom consult.models import Booking\n"
+        "with session_scope() as s:\n"
+        "    b = s.scalars(select(Booking).order_by(Booking.id.desc())).first()\n"
+        "    b.starts_at = utcnow() + timedelta(minutes=5)\n"
+        "    b.ends_at = b.starts_at + timedelta(minutes=30)\n"
+        "    print(b.id)"
+    )
+    log_in(page, app, "mia@showroom.example")
+    page.wait_for_url(re.compile(r".*/staff/?$"))
+    start = page.locator(".start-call")
+    expect(start).to_have_count(1, timeout=15_000)
+    start.click()
+    page.wait_for_url(re.compile(r".*/staff/call/\d+/?$"))
+    context = page.locator("#customer-context")
+    expect(context).to_contain_text("Hanako Yamada", timeout=15_000)
+    expect(context).to_contain_text("hanako@example.com")
+    expect(context.get_by_text("Do you have a floor plan?: No")).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "staff-booked-call.png", full_page=True)
+    stored = app.python(
+        "import showroom.schema\nfrom showroom.db import session_scope\n"
+        "from consult.models import Consultation\nfrom sqlalchemy import select\n"
+        "with session_scope() as s: c = s.scalar(select(Consultation)"
+        f".where(Consultation.booking_id == {booking_id})); print(c.status)"
+    )
+    assert stored == "active"
