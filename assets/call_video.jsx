@@ -193,11 +193,13 @@ function startMeter(stream, onLevel) {
   };
 }
 
+// From the last second: round trip (when the browser reports one), packet loss, and whether
+// anything arrived at all.
 function qualityOf(rttMs, lossPct, receiving) {
   if (!receiving) return "poor";
-  if (rttMs === null) return "unknown";
-  if (rttMs < 250 && lossPct < 2) return "good";
-  if (rttMs < 600 && lossPct < 8) return "fair";
+  const rtt = rttMs === null ? 0 : rttMs;
+  if (rtt < 250 && lossPct < 2) return "good";
+  if (rtt < 600 && lossPct < 8) return "fair";
   return "poor";
 }
 
@@ -718,6 +720,10 @@ class CallSession {
       const stats = await pc.getStats();
       const cur = { frames: 0, samples: 0, energy: 0, sent: 0, received: 0, lost: 0, fps: 0 };
       let rtt = null;
+      let selectedPair = null;
+      stats.forEach((r) => {
+        if (r.type === "transport" && r.selectedCandidatePairId) selectedPair = r.selectedCandidatePairId;
+      });
       stats.forEach((r) => {
         if (r.type === "inbound-rtp") {
           cur.received += r.packetsReceived || 0;
@@ -731,7 +737,7 @@ class CallSession {
           }
         } else if (r.type === "outbound-rtp" && r.kind === "video") {
           cur.sent += r.framesEncoded || 0;
-        } else if (r.type === "candidate-pair" && r.nominated && r.state === "succeeded") {
+        } else if (r.type === "candidate-pair" && (r.id === selectedPair || r.nominated)) {
           if (typeof r.currentRoundTripTime === "number") rtt = r.currentRoundTripTime * 1000;
         }
       });

@@ -540,7 +540,8 @@ class MediaRegistry:
         self.unload_grace = unload_grace
         self._rooms: dict[int, CallRoom] = {}
         self._memory: dict[int, CallMemory] = {}  # insertion order: oldest first
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Future[None]] = set()
+        self._last_delivery: asyncio.Future[None] | None = None
         self._closed = False
 
     @property
@@ -646,12 +647,27 @@ class MediaRegistry:
     def _emit(self, consultation_id: int, kind: str, role: str | None, **detail: Any) -> None:
         logger.info("call %s: %s %s %s", consultation_id, role, kind, detail or "")
         if self.on_event is not None:
-            self._spawn(self._deliver(consultation_id, kind, role, detail))
+            previous, self._last_delivery = self._last_delivery, None
+            task = asyncio.ensure_future(
+                self._deliver(previous, consultation_id, kind, role, detail)
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            self._last_delivery = task
 
     async def _deliver(
-        self, consultation_id: int, kind: str, role: str | None, detail: dict[str, Any]
+        self,
+        previous: asyncio.Future[None] | None,
+        consultation_id: int,
+        kind: str,
+        role: str | None,
+        detail: dict[str, Any],
     ) -> None:
+        """Store one event after the one emitted before it: "joined" before "audio_only"."""
         assert self.on_event is not None
+        if previous is not None:
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(previous)
         try:
             await self.on_event(consultation_id, kind, role, detail)
         except Exception:  # an event that cannot be stored must not take the call down

@@ -281,7 +281,6 @@ async def test_each_side_sees_and_hears_the_other_in_either_order(
     b = Client(http, second)
     clients += [a, b]
 
-    started = time.monotonic()
     assert (await a.join()).status_code == 200
     await until(connected(registry, first), what=f"{first} connected")
     # Alone in the call: black video and silence, but a live stream already.
@@ -296,7 +295,6 @@ async def test_each_side_sees_and_hears_the_other_in_either_order(
         assert me.colours[0][SEEN_AS[me.role]] == 0, "a side must never get its own video back"
         assert me.colours[0]["other"] <= 2
     assert registry.participants(CALL) == {"customer": "connected", "staff": "connected"}
-    assert time.monotonic() - started < 15
 
 
 async def test_leave_and_rejoin_resumes_media(
