@@ -8,8 +8,8 @@ is shown untranslated.
 
 from __future__ import annotations
 
-import showroom.texts.guide as guide_texts
 from showroom.texts import admin, call, media, staff, tour
+from showroom.texts import guide as guide_texts
 
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
@@ -396,8 +396,8 @@ def _merge(*tables: dict[str, tuple[str, str]]) -> None:
         MESSAGES.update(table)
 
 
-_merge(guide_texts.MESSAGES)
 _merge(tour.MESSAGES, admin.MESSAGES, call.MESSAGES, media.MESSAGES, staff.MESSAGES)
+_merge(guide_texts.MESSAGES)
 
 
 def normalise_language(value: str | None) -> str:
