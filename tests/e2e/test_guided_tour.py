@@ -89,6 +89,8 @@ def start_call(app: RunningApp, customer: Page, staff: Page) -> int:
 def test_staff_guide_the_customers_view(app: RunningApp, browser_context: ContextFactory) -> None:
     customer = browser_context().pages[0]
     staff = browser_context().pages[0]
+    for page in (customer, staff):
+        page.context.set_default_timeout(WAIT)
     consultation_id = start_call(app, customer, staff)
     # No guide yet: the customer sees no panorama.
     expect(customer.locator("#guided-tour")).to_have_attribute("data-active", "false", timeout=WAIT)
@@ -130,8 +132,8 @@ def test_staff_guide_the_customers_view(app: RunningApp, browser_context: Contex
     expect(highlighted).to_have_css("outline-style", "solid", timeout=WAIT)
     staff_view = position(staff)
     wait_for_view(customer, staff_view["yaw"], staff_view["pitch"], staff_view["zoom"])
-    customer.screenshot(path=ARTIFACTS / "guide-customer.png")
-    staff.screenshot(path=ARTIFACTS / "guide-staff.png")
+    customer.screenshot(path=ARTIFACTS / "guide-customer.png", timeout=WAIT)
+    staff.screenshot(path=ARTIFACTS / "guide-staff.png", timeout=WAIT)
 
     # The customer takes control: staff moves no longer move them, and staff are told.
     customer.locator("#guide-take-control").click()
@@ -152,7 +154,7 @@ def test_staff_guide_the_customers_view(app: RunningApp, browser_context: Contex
     after = position(customer)
     assert math.isclose(after["yaw"], own["yaw"], abs_tol=1e-3)
     assert math.isclose(after["zoom"], own["zoom"], abs_tol=0.5)
-    customer.screenshot(path=ARTIFACTS / "guide-customer-in-control.png")
+    customer.screenshot(path=ARTIFACTS / "guide-customer-in-control.png", timeout=WAIT)
 
     # Handing back: the customer's view goes where staff are looking now.
     customer.locator("#guide-follow").click()
@@ -188,7 +190,7 @@ def test_staff_guide_the_customers_view(app: RunningApp, browser_context: Contex
         "スタッフがご案内しています。", timeout=WAIT
     )
     expect(customer.locator("#guide-take-control")).to_have_text("自分で見て回る", timeout=WAIT)
-    customer.screenshot(path=ARTIFACTS / "guide-customer-ja.png")
+    customer.screenshot(path=ARTIFACTS / "guide-customer-ja.png", timeout=WAIT)
 
     # The same link opened afresh (a new tab: a new page state) asks for the tour's view.
     second = customer.context.new_page()
