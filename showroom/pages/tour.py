@@ -42,10 +42,14 @@ from showroom.tours import (
 from showroom.wish_list import WishListError
 
 # Keyboard users land in the panel once it is drawn (it comes with the same update).
-# For a second: a closing menu hands focus back to its trigger a moment later.
+# For a second: a closing menu hands focus back to its trigger a moment later. Focus is
+# taken only from nowhere or from that menu, never from what the visitor chose meanwhile.
 FOCUS_PANEL = (
     "(function focus(tries) { const el = document.getElementById('product-close');"
-    " if (el && document.activeElement !== el) { el.focus(); }"
+    " const now = document.activeElement;"
+    " const idle = !now || now === document.body || now.id === 'products-here'"
+    " || !!now.closest?.('[role=menu], [data-testid=panorama-viewer]');"
+    " if (el && idle) { el.focus(); }"
     " if (tries > 0) { setTimeout(() => focus(tries - 1), 100); } })(10)"
 )
 WATCH_CHECK_S = 10.0
