@@ -42,10 +42,14 @@ from showroom.tours import (
 from showroom.wish_list import WishListError
 
 # Keyboard users land in the panel once it is drawn (it comes with the same update).
-# For a second: a closing menu hands focus back to its trigger a moment later.
+# For a second: a closing menu hands focus back to its trigger a moment later. Focus is
+# taken only from nowhere or from that menu, never from what the visitor chose meanwhile.
 FOCUS_PANEL = (
     "(function focus(tries) { const el = document.getElementById('product-close');"
-    " if (el && document.activeElement !== el) { el.focus(); }"
+    " const now = document.activeElement;"
+    " const idle = !now || now === document.body || now.id === 'products-here'"
+    " || !!now.closest?.('[role=menu], [data-testid=panorama-viewer]');"
+    " if (el && idle) { el.focus(); }"
     " if (tries > 0) { setTimeout(() => focus(tries - 1), 100); } })(10)"
 )
 WATCH_CHECK_S = 10.0
@@ -64,7 +68,6 @@ class TourState(rx.State):
     scene_name: str = ""
     panorama: dict[str, Any] = {}
     base_url: str = ""
-    preview: list[str] = []
     initial_yaw: float = 0.0
     initial_pitch: float = 0.0
     initial_zoom: float = 50.0
@@ -86,11 +89,12 @@ class TourState(rx.State):
     _view_yaw: float = 0.0
     _view_pitch: float = 0.0
     _view_zoom: float = 50.0
+    _asked_sku: str = ""
 
     # --- Opening a scene (also on every move between scenes) -------------------------
 
     @rx.event
-    async def load(self) -> list[EventSpec] | EventSpec | None:
+    async def load(self) -> list[EventSpec] | None:
         params = self.router.page.params
         lang = await self._lang()
         await self._leave_scene()
@@ -115,8 +119,6 @@ class TourState(rx.State):
         )
         self.scene_slug, self.scene_name = view.scene_slug, view.scene_name
         self.panorama, self.base_url = view.panorama, view.base_url
-        base = view.panorama.get("base") or {}
-        self.preview = [view.base_url + str(path) for path in base.values()]
         self.initial_yaw = view.initial_yaw if asked.yaw is None else asked.yaw
         self.initial_pitch = view.initial_pitch if asked.pitch is None else asked.pitch
         self.initial_zoom = view.initial_zoom if asked.zoom is None else asked.zoom
@@ -124,14 +126,25 @@ class TourState(rx.State):
         self.markers, self.scenes, self.plan = view.markers, view.scenes, view.plan or []
         self.product, self.share_state, self.wish_error = {}, "", ""
         self._entered_at = time.monotonic()
+        self._asked_sku = asked.sku or ""
+        # The scene goes to the browser now; the rest follows in the next update, so the
+        # viewer can start on the panorama a database write sooner.
+        return [TourState.settle_in, TourState.watch_catalogue]
+
+    @rx.event
+    async def settle_in(self) -> None:
+        """After a scene opened: record it, the wish list, and the product a link asked for."""
+        if not self._scene_id:
+            return
+        lang = await self._lang()
         await self._record("scene_enter")
         await self._load_wish_list(lang)
-        if asked.sku:
+        if self._asked_sku:
             with session_scope() as session:
-                product_id = product_id_by_sku(session, asked.sku)
+                product_id = product_id_by_sku(session, self._asked_sku)
+            self._asked_sku = ""
             if product_id is not None:
                 await self._open_product(product_id, lang)
-        return TourState.watch_catalogue
 
     @rx.event
     async def relabel(self) -> None:
@@ -862,17 +875,6 @@ def plan_spot(spot: Any) -> rx.Component:
     )
 
 
-def preview_preload() -> rx.Component:
-    """The six small base faces, fetched as soon as the scene is known, while the viewer's
-    code still loads; the viewer then finds them in the cache (same CORS mode as three.js)."""
-    return rx.foreach(
-        TourState.preview,
-        lambda url: rx.el.img(
-            src=url, cross_origin="anonymous", alt="", style={"display": "none"}, aria_hidden="true"
-        ),
-    )
-
-
 def stage() -> rx.Component:
     return rx.box(
         # Mounted at once (not after the scene arrives), so the viewer's code loads while
@@ -890,7 +892,6 @@ def stage() -> rx.Component:
             on_marker_click=TourState.open_marker,
             on_view_change=TourState.record_view,
         ),
-        preview_preload(),
         product_panel(),
         scene_bar(),
         floor_plan(),

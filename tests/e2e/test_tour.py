@@ -47,7 +47,7 @@ def test_store_list_leads_into_the_tour_with_priced_hotspots(app: RunningApp, pa
     wait_for_viewer(page)
     page.get_by_role("navigation", name="Areas").get_by_role("button", name="Living room").click()
     page.wait_for_url(re.compile(r".*/tour/aoyama/living/?(\?.*)?$"))
-    wait_for_viewer(page)
+    wait_for_viewer(page, "living")
     label = page.get_by_text(f"{SOFA_EN} · ¥248,000")
     expect(label).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -146,15 +146,17 @@ def test_share_copies_a_link_that_restores_the_view(app: RunningApp, browser_con
     page = context.pages[0]
     page.goto(f"{app.url}/tour/aoyama/living?yaw=20&pitch=5")
     wait_for_viewer(page, "living")
-    page.get_by_text(f"{SOFA_EN} · ¥248,000").click()
+    page.get_by_role("button", name="Products here").click()
+    page.get_by_role("menuitem", name=f"{SOFA_EN} · ¥248,000").click()
     page.get_by_role("button", name="Share this view").click()
     expect(page.get_by_text("Link copied")).to_be_visible()
+    shot(page, "tour-share")
+    shown = page.locator("#share-url").input_value()  # to copy by hand, too
     link = page.evaluate("() => navigator.clipboard.readText()")
+    assert link == shown
     assert re.fullmatch(
         re.escape(app.url) + r"/tour/aoyama/living\?yaw=20&pitch=5&zoom=\d+&product=SOFA-001", link
     ), link
-    expect(page.locator("#share-url")).to_have_value(link)
-    shot(page, "tour-share")
 
     other = context.new_page()
     other.goto(link)
@@ -263,3 +265,35 @@ def test_stock_elsewhere_changes_live_and_events_are_recorded(app: RunningApp, p
         )
     )
     assert {"scene_enter", "product_open"} <= set(kinds), kinds
+
+
+def test_asking_staff_from_the_panel_takes_the_product_and_view(
+    app: RunningApp, page: Page
+) -> None:
+    page.goto(f"{app.url}/tour/aoyama/living?yaw=30&pitch=-10&product=SOFA-001")
+    wait_for_viewer(page, "living")
+    dialog = page.get_by_role("dialog", name=SOFA_EN)
+    dialog.get_by_role("button", name="Book a video call").click()
+    page.wait_for_url(
+        re.compile(r".*/book/aoyama\?product=\d+&scene=living&yaw=0\.523\d&pitch=-0\.174\d")
+    )
+
+    page.goto(f"{app.url}/tour/aoyama/living?yaw=30&pitch=-10&product=SOFA-001")
+    wait_for_viewer(page, "living")
+    page.get_by_role("dialog", name=SOFA_EN).get_by_role("button", name="Call now").click()
+    page.wait_for_url(re.compile(r".*/call/.+"))
+    asked = json.loads(
+        app.python(
+            "import json\n"
+            "from sqlalchemy import select\n"
+            "from consult.models import Consultation\n"
+            "from showroom.db import session_scope\n"
+            "from showroom.models import Product\n"
+            "with session_scope() as s:\n"
+            "    c = s.scalars(select(Consultation).order_by(Consultation.id.desc())).first()\n"
+            "    print(json.dumps({'sku': s.get(Product, c.product_id).sku, 'view': c.tour_view}))\n"
+        )
+    )
+    assert asked["sku"] == "SOFA-001"
+    assert asked["view"]["scene"] == "living"
+    assert abs(asked["view"]["yaw"] - 0.5236) < 0.01 and abs(asked["view"]["pitch"] + 0.1745) < 0.01
