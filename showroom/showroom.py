@@ -10,9 +10,7 @@ import reflex as rx
 from consult.media import MediaRegistry
 from consult.reminders import reminders
 from showroom.api import build_api
-from showroom.pages import booking, call, index, login, pay, staff, supervisor, tour
-from showroom.pages.admin import ROUTE as ADMIN_ROUTE
-from showroom.pages.admin import AdminState, admin_page
+from showroom.pages import admin, booking, call, index, login, pay, staff, supervisor, tour
 from showroom.panorama.jobs import panorama_worker
 from showroom.settings import get_settings
 
@@ -49,7 +47,6 @@ app.add_page(
     title="Supervisor",
     on_load=supervisor.SupervisorState.load,
 )
-app.add_page(admin_page, route=ADMIN_ROUTE, title="Store admin", on_load=AdminState.load)
 app.add_page(pay.pay_page, route=pay.ROUTE, title="Payment", on_load=pay.PayState.load)
 app.add_page(
     booking.book_page,
@@ -80,4 +77,7 @@ app.add_page(
     route=booking.CANCEL_ROUTE,
     title="Cancel your booking",
     on_load=booking.ManageState.load_manage,
+)
+app.add_page(
+    admin.admin_page, route=admin.ROUTE, title="Store admin", on_load=admin.AdminState.load
 )
