@@ -149,7 +149,8 @@ class AdminState(rx.State):
         self.scene_name = value
 
     @rx.event
-    def upload_rejected(self, _files: Any = None) -> None:
+    def upload_rejected(self, _rejections: list[dict[str, Any]]) -> None:
+        """The browser refused a file (type or size) before sending it."""
         self.upload_error_key = "admin.file_rejected"
 
     @rx.event(background=True)

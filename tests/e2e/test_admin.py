@@ -184,7 +184,7 @@ def test_a_bad_upload_is_refused_with_a_clear_reason(
         out.truncate(101_000_000)
     page.locator("#panorama-upload input[type=file]").set_input_files(huge)
     expect(page.get_by_role("alert").filter(has_text="up to 100 MB")).to_have_text(
-        "Only JPEG or PNG files up to 100 MB can be uploaded."
+        "Only JPEG or PNG files up to 100 MB can be uploaded.", timeout=SERVER_S
     )
     shot(page, "failed-uploads")
 
