@@ -74,7 +74,7 @@ def test_a_supervisor_adds_a_scene_and_a_hotspot_that_an_open_tour_shows(
     shot(admin, "processing")
     expect(row.get_by_text("Ready")).to_be_visible(timeout=120_000)
     expect(admin.locator("#scenes").get_by_text("Annex")).to_be_visible(timeout=SERVER_S)
-    expect(admin.locator("#editor-title")).to_have_text("Annex")
+    expect(admin.locator("#editor-title")).to_have_text("Annex", timeout=SERVER_S)
     editor = admin.locator("[data-testid=panorama-editor][data-ready='true']")
     editor.wait_for(timeout=30_000)
     shot(admin, "scene-ready")
