@@ -149,7 +149,9 @@ class AdminState(rx.State):
         self.scene_name = value
 
     @rx.event
-    def upload_rejected(self, _files: Any = None) -> None:
+    def upload_rejected(self) -> None:
+        """The browser refused a file (type or size) before sending it. Takes no arguments:
+        the rejection list holds browser File objects, which are not sent to the server."""
         self.upload_error_key = "admin.file_rejected"
 
     @rx.event(background=True)
@@ -387,6 +389,7 @@ class AdminState(rx.State):
 
 # Handlers called with arguments in the page (mypy sees the decorated methods as not callable).
 UPLOAD: Any = AdminState.upload_panoramas
+UPLOAD_REJECTED: Any = AdminState.upload_rejected
 EDIT_SCENE: Any = AdminState.edit_scene
 SELECT: Any = AdminState.select
 DELETE_HOTSPOT: Any = AdminState.delete_hotspot
@@ -475,7 +478,7 @@ def upload_card() -> rx.Component:
                 accept=ACCEPT,
                 multiple=True,
                 max_size=jobs.limits().max_bytes,
-                on_drop_rejected=AdminState.upload_rejected,
+                on_drop_rejected=lambda _rejections: UPLOAD_REJECTED(),
                 border="2px dashed var(--gray-a7)",
                 border_radius="10px",
                 padding="1.2em",
