@@ -184,13 +184,13 @@ def _field(
 
 def _stock_input(entry: Any, sku: Any) -> rx.Component:
     return rx.hstack(
-        rx.text(entry["store"].to(str), size="1", color_scheme="gray", width="4.5em"),
+        rx.text(entry["store"].to(str), size="1", color_scheme="gray", width="4.5rem"),
         rx.input(
             name=STOCK_PREFIX + entry["store"].to(str),
             default_value=entry["quantity"].to(str),
             aria_label=T["catalogue.stock_in"] + " " + entry["store"].to(str) + " " + sku,
             input_mode="numeric",
-            width="5.5em",
+            width="5rem",
             size="1",
             class_name="stock-input",
         ),
@@ -237,6 +237,7 @@ def product_row(product: Any) -> rx.Component:
                     product["stock"].to(list[dict[str, str]]), lambda e: _stock_input(e, sku)
                 ),
                 spacing="1",
+                width="10rem",
             ),
             rx.vstack(
                 rx.button(T["catalogue.save"], type="submit", size="1", class_name="save-row"),
