@@ -184,13 +184,13 @@ def _field(
 
 def _stock_input(entry: Any, sku: Any) -> rx.Component:
     return rx.hstack(
-        rx.text(entry["store"].to(str), size="1", color_scheme="gray", width="4.5em"),
+        rx.text(entry["store"].to(str), size="1", color_scheme="gray", width="4.5rem"),
         rx.input(
             name=STOCK_PREFIX + entry["store"].to(str),
             default_value=entry["quantity"].to(str),
             aria_label=T["catalogue.stock_in"] + " " + entry["store"].to(str) + " " + sku,
             input_mode="numeric",
-            width="5.5em",
+            width="5rem",
             size="1",
             class_name="stock-input",
         ),
@@ -208,14 +208,14 @@ def product_row(product: Any) -> rx.Component:
             rx.vstack(
                 rx.code(sku, size="2"),
                 rx.text(product["currency"].to(str), size="1", color_scheme="gray"),
-                width="8em",
+                width="8rem",
                 spacing="1",
             ),
             rx.el.input(type="hidden", name="sku", value=sku),
             rx.vstack(
                 _field("name_en", product["name_en"], "catalogue.name_en"),
                 _field("name_ja", product["name_ja"], "catalogue.name_ja"),
-                width="15em",
+                width="15rem",
                 spacing="1",
             ),
             rx.vstack(
@@ -228,7 +228,7 @@ def product_row(product: Any) -> rx.Component:
                 "price",
                 product["price"],
                 "catalogue.price",
-                width="7.5em",
+                width="7.5rem",
                 input_mode="decimal",
                 class_name="price-input",
             ),
@@ -237,6 +237,7 @@ def product_row(product: Any) -> rx.Component:
                     product["stock"].to(list[dict[str, str]]), lambda e: _stock_input(e, sku)
                 ),
                 spacing="1",
+                width="10rem",
             ),
             rx.vstack(
                 rx.button(T["catalogue.save"], type="submit", size="1", class_name="save-row"),
@@ -247,11 +248,11 @@ def product_row(product: Any) -> rx.Component:
                         size="1",
                         color_scheme=rx.cond(failed, "red", "green"),
                         role=rx.cond(failed, "alert", "status"),
-                        max_width="9em",
+                        max_width="9rem",
                         class_name="row-status",
                     ),
                 ),
-                width="9em",
+                width="9rem",
                 spacing="1",
             ),
             align="start",
@@ -288,12 +289,12 @@ def products_section() -> rx.Component:
                 has_items(AdminCatalogueState.products),
                 rx.box(
                     rx.hstack(
-                        rx.text(T["catalogue.sku"], width="8em"),
-                        rx.text(T["catalogue.name"], width="15em"),
+                        rx.text(T["catalogue.sku"], width="8rem"),
+                        rx.text(T["catalogue.name"], width="15rem"),
                         rx.text(T["catalogue.description"], flex="1"),
-                        rx.text(T["catalogue.price"], width="7.5em"),
-                        rx.text(T["catalogue.stock"], width="10em"),
-                        rx.box(width="9em"),
+                        rx.text(T["catalogue.price"], width="7.5rem"),
+                        rx.text(T["catalogue.stock"], width="10rem"),
+                        rx.box(width="9rem"),
                         spacing="3",
                         weight="medium",
                         size="2",

@@ -258,3 +258,16 @@ async def test_changes_are_published_after_the_fact(monkeypatch: pytest.MonkeyPa
         await catalogue.publish([same, new])
         message = queue.get_nowait()
         assert message["sku"] == "B" and len(message["event_id"]) == 32 and queue.empty()
+
+
+def test_every_refusal_has_a_translated_reason_for_the_admin_page() -> None:
+    import re
+    from pathlib import Path
+
+    from showroom.i18n import MESSAGES
+
+    source = Path(catalogue.__file__).read_text()
+    codes = {c for c in re.findall(r'CatalogueError\(\s*"([a-z_]+)"', source) if c[-1] != "_"}
+    codes |= {"invalid_price", "invalid_quantity", "missing_name_en"}  # built from field names
+    missing = sorted(c for c in codes if f"catalogue_reason.{c}" not in MESSAGES)
+    assert codes and not missing
