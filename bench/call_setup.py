@@ -111,6 +111,8 @@ def chat_latencies(sender: Page, receiver: Page, label: str) -> list[float]:
     out = []
     for n in range(CHAT_MESSAGES):
         text = f"{label} {n} {time.monotonic_ns()}"
+        # The previous send clears the box when its reply lands: do not type before that.
+        sender.wait_for_function("document.querySelector('#chat-input').value === ''")
         sender.locator("#chat-input").fill(text)
         sent_at = sender.evaluate(
             "() => { const t = Date.now(); document.querySelector('#chat-send').click(); "
