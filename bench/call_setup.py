@@ -18,6 +18,7 @@ side), "first_frame_runs", "customer_s", "staff_s", "chat_p50_ms", "chat_p95_ms"
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import statistics
@@ -27,6 +28,7 @@ import time
 from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.e2e.app_server import CHROMIUM, CHROMIUM_FLAGS, RunningApp, start_app, stop_app
@@ -111,6 +113,11 @@ def chat_latencies(sender: Page, receiver: Page, label: str) -> list[float]:
     out = []
     for n in range(CHAT_MESSAGES):
         text = f"{label} {n} {time.monotonic_ns()}"
+        # The previous send clears the box when its reply lands: type after that if it comes.
+        with contextlib.suppress(PlaywrightTimeout):
+            sender.wait_for_function(
+                "document.querySelector('#chat-input').value === ''", timeout=5_000
+            )
         sender.locator("#chat-input").fill(text)
         sent_at = sender.evaluate(
             "() => { const t = Date.now(); document.querySelector('#chat-send').click(); "
