@@ -33,7 +33,6 @@ POLL_S = 0.5  # how often the upload list is refreshed while a job is unfinished
 MEDIA_URL = routes.MEDIA + "/panoramas"
 ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
 # The catalogue admin page is another engineer's; its route constant lands with it.
-CATALOGUE_URL = routes.ADMIN + "/catalogue"
 
 
 def _hotspot_id(marker_id: str) -> int | None:
@@ -793,7 +792,7 @@ def admin_page() -> rx.Component:
                         rx.button(
                             rx.icon("package", size=16), T["admin.catalogue_link"], variant="soft"
                         ),
-                        href=CATALOGUE_URL,
+                        href=routes.ADMIN_CATALOGUE,
                     ),
                     align="center",
                     width="100%",
