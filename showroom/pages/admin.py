@@ -32,7 +32,6 @@ UPLOAD_ID = "panorama-upload"
 POLL_S = 0.5  # how often the upload list is refreshed while a job is unfinished
 MEDIA_URL = routes.MEDIA + "/panoramas"
 ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
-# The catalogue admin page is another engineer's; its route constant lands with it.
 
 
 def _hotspot_id(marker_id: str) -> int | None:
