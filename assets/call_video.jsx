@@ -473,15 +473,20 @@ class CallSession {
     return this.iceLoad;
   }
 
-  closePc() {
-    if (!this.pc) return;
+  // With keepOpen the connection is detached but left running and returned: a change of
+  // mode closes it only once its successor is answered, so the server never sees it drop.
+  closePc({ keepOpen = false } = {}) {
+    const pc = this.pc;
+    if (!pc) return null;
     for (const key of Object.keys(this.before)) this.before[key] += this.now[key];
     this.now = { frames: 0, samples: 0, energy: 0, sent: 0 };
     this.last = null;
-    this.pc.onconnectionstatechange = null;
-    this.pc.ontrack = null;
-    this.pc.close();
+    pc.onconnectionstatechange = null;
+    pc.ontrack = null;
     this.pc = null;
+    if (keepOpen) return pc;
+    pc.close();
+    return null;
   }
 
   async connect(reason, { takeOver = false } = {}) {
@@ -489,10 +494,11 @@ class CallSession {
     const generation = ++this.generation;
     clearTimeout(this.retryTimer);
     clearTimeout(this.graceTimer);
+    let previous = null;
     try {
       const ice = await this.loadIce();
       if (generation !== this.generation) return;
-      this.closePc();
+      previous = this.closePc({ keepOpen: reason === "mode" });
       const pc = new RTCPeerConnection({ iceServers: ice });
       this.pc = pc;
       this.pcCount += 1;
@@ -535,6 +541,8 @@ class CallSession {
       }
       console.warn("call connection failed", err);
       this.onConnectError(err);
+    } finally {
+      if (previous) previous.close();
     }
   }
 

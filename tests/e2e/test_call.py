@@ -52,7 +52,7 @@ def test_walk_in_call_with_video_chat_and_payment(
     customer.locator("[data-testid=panorama-viewer][data-ready='true']").wait_for(timeout=30_000)
     customer.get_by_text("Hinoki three-seat sofa · ¥248,000").click()
     expect(customer.get_by_role("dialog")).to_be_visible()
-    customer.get_by_role("dialog").get_by_role("button", name="Talk to staff now").click()
+    customer.get_by_role("dialog").get_by_role("button", name="Call now").click()
     customer.wait_for_url(re.compile(r".*/call/[^/]+/?$"))
     expect(customer.get_by_role("heading", name="Video consultation")).to_be_visible()
 
@@ -75,9 +75,13 @@ def test_walk_in_call_with_video_chat_and_payment(
     consultation_id = int(re.findall(r"/staff/call/(\d+)", staff.url)[0])
     # Staff see what this customer looked at in the tour before calling.
     context = staff.locator("#customer-context")
-    expect(context.get_by_text("Hinoki three-seat sofa")).to_be_visible()
-    expect(context.get_by_text("Living room")).to_be_visible()
+    # The sofa twice: as the product the call came from, and among the products viewed.
+    expect(context.get_by_text("Hinoki three-seat sofa")).to_have_count(2)
+    expect(context.get_by_text("Living room").first).to_be_visible()
 
+    for side in (customer, staff):  # every call opens in the lobby: one click to join
+        expect(side.locator("#lobby-join")).to_be_enabled(timeout=30_000)
+        side.locator("#lobby-join").click()
     wait_for_video(customer)
     wait_for_video(staff)
     customer.screenshot(path=ARTIFACTS / "call-customer.png")
