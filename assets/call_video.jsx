@@ -663,13 +663,16 @@ class CallSession {
 
   async leave() {
     this.generation += 1;
-    this.closePc();
+    // Closed only once the server has heard the hang-up: closing first let it see a lost
+    // connection and store that instead of "left".
+    const pc = this.closePc({ keepOpen: true });
     this.stopTimers();
     this.joined = false;
     this.forget();
     this.releaseLocal();
     this.update({ phase: "left", localStream: null, notice: "" });
     await this.sendLeave("hangup");
+    if (pc) pc.close();
   }
 
   sendLeave(reason) {

@@ -730,7 +730,8 @@ class MediaRegistry:
                 logger.info("Participant(%s) replaced by a new connection", old.id)
                 room.rewire()
                 await old.close()
-            if reason == "recover" and role not in memory.lost and old is not None:
+            # A client recovering is a lost connection, even one the server had not noticed.
+            if reason == "recover" and role not in memory.lost:
                 memory.lost.add(role)
                 self._emit(consultation_id, "connection_lost", role, detected_by="client")
             participant = Participant(
