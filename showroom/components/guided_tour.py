@@ -96,12 +96,17 @@ def _scene_buttons() -> rx.Component:
     )
 
 
+def _header(action: rx.Component) -> rx.Component:
+    """The panel's title with the one action that side has (start/stop, take/hand back)."""
+    return rx.hstack(
+        rx.heading(T["guide.title"], size="4"), rx.spacer(), action, width="100%", align="center"
+    )
+
+
 def _staff_panel() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(
-                rx.heading(T["guide.title"], size="4"),
-                rx.spacer(),
+            _header(
                 rx.cond(
                     GuideState.active,
                     rx.button(
@@ -119,8 +124,6 @@ def _staff_panel() -> rx.Component:
                         id="guide-start",
                     ),
                 ),
-                width="100%",
-                align="center",
             ),
             notice(GuideState.error_key),
             rx.cond(
@@ -164,9 +167,7 @@ def _customer_panel() -> rx.Component:
     following = GuideState.holder == "staff"
     return rx.card(
         rx.vstack(
-            rx.hstack(
-                rx.heading(T["guide.title"], size="4"),
-                rx.spacer(),
+            _header(
                 rx.cond(
                     following,
                     rx.button(
@@ -184,8 +185,6 @@ def _customer_panel() -> rx.Component:
                         id="guide-follow",
                     ),
                 ),
-                width="100%",
-                align="center",
             ),
             _who_steers(staff_side=False),
             _viewer("customer"),
