@@ -13,6 +13,7 @@ import contextlib
 from typing import Any, cast
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from consult.cart import CartError, add_to_cart, cards_of, cart_view, set_quantity
 from consult.consultations import (
@@ -37,6 +38,7 @@ WATCH_CHECK_S = 15.0
 WATCH_MAX_S = 8 * 3600  # a page left open (or abandoned) stops listening after a working day
 MESSAGE_KINDS = ("text", "product", "payment", "system")
 CART_CHANGED = {"kind": "cart"}
+CHAT_INPUT = "chat-input"
 
 
 class ChatState(rx.State):
@@ -44,7 +46,6 @@ class ChatState(rx.State):
     sender: str = ""
     messages: list[dict[str, Any]] = []
     error_key: str = ""
-    draft: str = ""
     call_status: str = ""
     # Product cards shown in this call, by product id; read again when stock changes.
     cards: dict[str, dict[str, str]] = {}
@@ -58,16 +59,12 @@ class ChatState(rx.State):
 
     def open(self, consultation_id: int, sender: str, staff_id: int = 0) -> None:
         self.consultation_id, self.sender, self._staff_id = consultation_id, sender, staff_id
-        self.messages, self.error_key, self.draft, self.call_status = [], "", "", ""
+        self.messages, self.error_key, self.call_status = [], "", ""
         self.cards, self.cart_lines, self.cart_total, self.cart_count = {}, [], "", 0
         self.cart_error_key = ""
 
     @rx.event
-    def set_draft(self, value: str) -> None:
-        self.draft = value
-
-    @rx.event
-    async def send(self, form: dict[str, str]) -> None:
+    async def send(self, form: dict[str, str]) -> EventSpec | None:
         body = form.get("message", "")
         try:
             with session_scope() as session:
@@ -80,11 +77,12 @@ class ChatState(rx.State):
                 )
                 payload = message_dict(message)
         except ChatError as error:
-            self.error_key = error.key
-            return
-        self.error_key, self.draft = "", ""
+            self.error_key = error.key  # the text stays in the box, to be shortened
+            return None
+        self.error_key = ""
         self._append([payload])
         await get_broker().publish(chat_topic(self.consultation_id), payload)
+        return rx.set_value(CHAT_INPUT, "")
 
     def _append(self, items: list[dict[str, Any]]) -> None:
         known = {m["key"] for m in self.messages}
@@ -450,12 +448,12 @@ def chat_panel() -> rx.Component:
         rx.form(
             rx.hstack(
                 rx.input(
+                    # Not bound to the state: typing costs no round trip, and sending is one
+                    # event; the box is emptied once the message is stored.
                     name="message",
                     placeholder=T["call.chat_placeholder"],
-                    value=ChatState.draft,
-                    on_change=ChatState.set_draft,
                     width="100%",
-                    id="chat-input",
+                    id=CHAT_INPUT,
                     aria_label=T["call.chat_placeholder"],
                     # One more than allowed, so an over-long paste gets the clear error.
                     max_length=MAX_MESSAGE + 1,

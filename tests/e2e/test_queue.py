@@ -204,11 +204,13 @@ def test_transfer_reaches_a_colleague_without_the_customer_rejoining(
     aiko.locator("#chat-send").click()
     link = customer.locator("#chat-log a.chat-link")
     expect(link).to_have_attribute("href", "https://example.com/sizes")
+    expect(aiko.locator("#chat-input")).to_have_value("")  # emptied once stored
     customer.locator("#chat-input").fill("x" * 2001)
     customer.locator("#chat-send").click()
     expect(customer.get_by_role("alert")).to_have_text(
         "That message is too long (2,000 characters at most)."
     )
+    expect(customer.locator("#chat-input")).to_have_value("x" * 2001)  # kept, to be shortened
 
     aiko.locator("#transfer-to").select_option(label="鈴木 健 (Ken Suzuki)")
     aiko.locator("#transfer-note").fill("Wants the lounge chair in wool")
