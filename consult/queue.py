@@ -273,13 +273,21 @@ def leave_message(
     return message
 
 
-def give_up(session: Session, consultation_id: int, *, now: datetime | None = None) -> None:
-    """The customer leaves the queue without talking to anyone."""
+GIVE_UP_REASONS = frozenset({"left", "gone"})  # pressed "leave" / closed the page
+
+
+def give_up(
+    session: Session, consultation_id: int, *, reason: str = "left", now: datetime | None = None
+) -> bool:
+    """The customer leaves the queue without talking to anyone; False if it was not waiting."""
+    if reason not in GIVE_UP_REASONS:
+        raise ValueError(f"unknown reason {reason!r}")
     call = session.get(Consultation, consultation_id)
     if call is None or call.status != "waiting":
-        return
-    call.status, call.ended_at, call.end_reason = "ended", now or utcnow(), "left"
-    record_event(session, call.id, "left", role="customer")
+        return False
+    call.status, call.ended_at, call.end_reason = "ended", now or utcnow(), reason
+    record_event(session, call.id, "left", role="customer", reason=reason)
+    return True
 
 
 def messages_left(

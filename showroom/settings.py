@@ -64,6 +64,8 @@ class Settings:
     link_grace_hours: int
     # A walk-in caller nobody answered within this time is offered a booking or a message.
     queue_answer_s: int = 120
+    # A walk-in caller whose page has been closed (no connection) this long leaves the queue.
+    queue_gone_s: int = 30
 
 
 @lru_cache(maxsize=1)
@@ -93,4 +95,5 @@ def get_settings() -> Settings:
         session_hours=int(os.environ.get("SHOWROOM_SESSION_HOURS", "12")),
         link_grace_hours=int(os.environ.get("SHOWROOM_LINK_GRACE_HOURS", "2")),
         queue_answer_s=int(os.environ.get("SHOWROOM_QUEUE_ANSWER_S", "120")),
+        queue_gone_s=int(os.environ.get("SHOWROOM_QUEUE_GONE_S", "30")),
     )

@@ -25,6 +25,42 @@ from showroom.settings import get_settings
 QUEUE_REFRESH_S = 2.0
 
 
+class WaitingPages:
+    """How many open pages each waiting caller has (in this process).
+
+    Reflex cancels a page's watcher when its browser disconnects, and a reload or reconnect
+    starts a new one; a caller with no page open for a while has closed it and leaves the
+    queue, so staff never accept an empty call.
+    """
+
+    def __init__(self) -> None:
+        self._open: dict[int, int] = {}
+
+    def opened(self, consultation_id: int) -> None:
+        self._open[consultation_id] = self._open.get(consultation_id, 0) + 1
+
+    def closed(self, consultation_id: int) -> None:
+        left = self._open.pop(consultation_id, 0) - 1
+        if left > 0:
+            self._open[consultation_id] = left
+
+    def is_open(self, consultation_id: int) -> bool:
+        return consultation_id in self._open
+
+    async def leave_if_not_back(self, consultation_id: int, after_s: float) -> None:
+        await asyncio.sleep(after_s)
+        if self.is_open(consultation_id):
+            return
+        with session_scope() as session:
+            ended = give_up(session, consultation_id, reason="gone")
+        if ended:
+            await publish_status(consultation_id, "ended")
+
+
+WAITING = WaitingPages()
+_leaving: set[asyncio.Task[None]] = set()  # strong references until they are done
+
+
 class CallState(rx.State):
     token: str = ""
     consultation_id: int = 0
@@ -86,13 +122,23 @@ class CallState(rx.State):
                 return
             self._queue_watching = True
             consultation_id = self.consultation_id
+        WAITING.opened(consultation_id)
         try:
             while True:
                 async with self:
                     if self.consultation_id != consultation_id or not self._read_place():
                         return
                 await asyncio.sleep(QUEUE_REFRESH_S)
+        except asyncio.CancelledError:
+            # The page went (closed, or navigated away): leave the queue unless it comes back.
+            task = asyncio.create_task(
+                WAITING.leave_if_not_back(consultation_id, get_settings().queue_gone_s)
+            )
+            _leaving.add(task)
+            task.add_done_callback(_leaving.discard)
+            raise
         finally:
+            WAITING.closed(consultation_id)
             async with self:
                 self._queue_watching = False
 

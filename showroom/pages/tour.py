@@ -53,7 +53,6 @@ FOCUS_PANEL = (
     " if (tries > 0) { setTimeout(() => focus(tries - 1), 100); } })(10)"
 )
 WATCH_CHECK_S = 10.0
-GONE_AFTER_S = 60.0  # a browser away this long stops getting live updates until it acts
 LOOK_SAMPLE_S = 2.0
 AUTOROTATE_IDLE_MS = 20_000
 log = logging.getLogger(__name__)
@@ -372,12 +371,10 @@ class TourState(rx.State):
                 return
             self._watching = True
         try:
+            # Reflex cancels this (a chain of the page's load) when the browser disconnects;
+            # a reconnect loads the page again, and with it this listener.
             async with get_broker().subscribe(CATALOGUE) as changes:
-                away = 0  # checks in a row with this browser not connected
                 while await self._still_touring():
-                    away = 0 if self._connected() else away + 1
-                    if away * WATCH_CHECK_S >= GONE_AFTER_S:
-                        break  # the tab was closed: stop listening for it
                     try:
                         change = await asyncio.wait_for(changes.get(), WATCH_CHECK_S)
                     except TimeoutError:
@@ -387,17 +384,6 @@ class TourState(rx.State):
         finally:
             async with self:
                 self._watching = False
-
-    def _connected(self) -> bool:
-        """Whether this browser's websocket is still open (unknown counts as open)."""
-        try:
-            from reflex.utils.prerequisites import get_and_validate_app
-
-            namespace = get_and_validate_app().app.event_namespace
-            token = self.router.session.client_token
-        except Exception:  # no app context (as in unit tests): assume connected
-            return True
-        return namespace is None or token in namespace.token_to_sid
 
     async def _still_touring(self) -> bool:
         async with self:

@@ -33,6 +33,9 @@ CALL_FLAGS = [  # a fake camera and microphone, and sound without a click
 WEBHOOK_SECRET = "whsec_e2e_tests"
 
 
+QUEUE_GONE_S = 6  # a closed waiting page leaves the queue after this long (30 s by default)
+
+
 @pytest.fixture(scope="session")
 def app(
     tmp_path_factory: pytest.TempPathFactory, localstripe_url: str, smtp_server: Any
@@ -46,6 +49,7 @@ def app(
             "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(smtp_server.port),
+            "SHOWROOM_QUEUE_GONE_S": str(QUEUE_GONE_S),
         },
     )
     register_webhook(localstripe_url, f"{running.url}/api/stripe/webhook", WEBHOOK_SECRET)

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, ContextFactory, RunningApp, log_in
+from tests.e2e.conftest import ARTIFACTS, QUEUE_GONE_S, ContextFactory, RunningApp, log_in
 
 # This machine's two cores are shared: give the pages time (tests assert behaviour, not speed).
 expect.set_options(timeout=15_000)
@@ -177,6 +177,33 @@ def test_staff_going_away_moves_their_callers_to_the_store_queue(
         f"with session_scope() as s: print(s.get(Consultation, {call_id}).requested_staff_id)"
     )
     assert stored == "None"
+
+
+def test_a_caller_who_closes_the_page_leaves_the_queue(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    ended_others(app)
+    mia = staff_page(browser_context, app, "mia@showroom.example")
+    go(mia, "Available")
+    call_id, token = walk_in(app, "Shiro")
+    customer = browser_context().pages[0]
+    customer.goto(f"{app.url}/call/{token}")
+    expect(customer.locator("#queue-position")).to_be_visible()
+    row = mia.locator(f"[data-call='{call_id}']")
+    expect(row).to_be_visible()
+    # A reload is not leaving: the caller keeps their place past the grace time.
+    customer.reload()
+    customer.wait_for_timeout(QUEUE_GONE_S * 1000 + 3000)
+    expect(customer.locator("#queue-position")).to_be_visible()
+    expect(row).to_be_visible()
+    customer.close()
+    expect(row).to_have_count(0, timeout=QUEUE_GONE_S * 1000 + 30_000)
+    stored = app.python(
+        "from showroom.db import session_scope\nfrom consult.models import Consultation\n"
+        f"with session_scope() as s: c = s.get(Consultation, {call_id}); "
+        "print(c.status, c.end_reason)"
+    )
+    assert stored == "ended gone"
 
 
 def test_transfer_reaches_a_colleague_without_the_customer_rejoining(

@@ -202,6 +202,19 @@ def test_giving_up_ends_a_waiting_call_only(session: Session) -> None:
     assert [e.kind for e in events_of(session, call.id)] == ["queued", "left"]
 
 
+def test_a_caller_whose_page_closed_leaves_with_that_reason(session: Session) -> None:
+    store = factories.store(session)
+    call = start_walk_in(session, store.id)
+    with pytest.raises(ValueError):
+        give_up(session, call.id, reason="bored")
+    assert call.status == "waiting"  # nothing changed by the refused reason
+    assert give_up(session, call.id, reason="gone")
+    assert (call.status, call.end_reason) == ("ended", "gone")
+    assert not give_up(session, call.id, reason="gone")  # once only
+    left = events_of(session, call.id)[-1]
+    assert (left.kind, left.role, left.detail) == ("left", "customer", {"reason": "gone"})
+
+
 def test_booked_calls_can_be_started_from_shortly_before_their_time(session: Session) -> None:
     from consult.consultations import JOIN_EARLY
     from consult.queue import joinable_bookings
