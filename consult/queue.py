@@ -94,6 +94,32 @@ def _release_if_gone(session: Session, call: Consultation, now: datetime) -> Non
         release_waiting(session, call.requested_staff_id)
 
 
+def staff_to_call(
+    session: Session, store_id: int, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Who a caller may ask for by name: this store's staff taking calls now, free first."""
+    busy = _busy(session, store_id)
+    members = available_staff(session, store_id, now=now)
+    return sorted(
+        ({"id": str(m.id), "name": m.display_name, "busy": m.id in busy} for m in members),
+        key=lambda m: (m["busy"], m["name"]),
+    )
+
+
+def requested_staff(session: Session, store_id: int, raw_id: str) -> int | None:
+    """The member of staff a caller asked for, if they work in this store; else anyone.
+
+    One who went away since the caller chose them is fine: the queue moves the call to the
+    store's line and tells the caller (see `place_in_queue`).
+    """
+    if not raw_id.isdigit():
+        return None
+    member = session.get(StaffMember, int(raw_id))
+    if member is None or member.store_id != store_id or not member.active:
+        return None
+    return member.id
+
+
 def place_in_queue(
     session: Session, consultation_id: int, *, answer_within_s: int, now: datetime | None = None
 ) -> Place:

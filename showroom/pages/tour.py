@@ -15,6 +15,7 @@ import reflex as rx
 from reflex_base.event import EventSpec, key_event
 
 from consult.consultations import customer_link, start_walk_in
+from consult.queue import requested_staff, staff_to_call
 from showroom import routes, wish_list
 from showroom.analytics import TourEventError, record
 from showroom.catalogue import TOPIC as CATALOGUE
@@ -77,6 +78,8 @@ class TourState(rx.State):
     product: dict[str, Any] = {}
     wish: list[dict[str, Any]] = []
     wish_ids: list[int] = []
+    # Staff taking calls now, for "call someone in particular": {"id", "name", "busy"}.
+    staff_choices: list[dict[str, Any]] = []
     wish_error: str = ""
     share_state: str = ""  # "", "copied" or "failed"
     share_url: str = ""
@@ -323,6 +326,20 @@ class TourState(rx.State):
     @rx.event
     async def call_now(self) -> EventSpec:
         """Call now; from the product panel, the product and the view go along to staff."""
+        return await self._call("")
+
+    @rx.event
+    async def call_staff(self, staff_id: str) -> EventSpec:
+        """Call now, for one member of staff by name."""
+        return await self._call(str(staff_id))
+
+    @rx.event
+    def load_staff_choices(self, is_open: bool) -> None:
+        if is_open and self.store_id:
+            with session_scope() as session:
+                self.staff_choices = staff_to_call(session, self.store_id)
+
+    async def _call(self, staff_id: str) -> EventSpec:
         session_state = await self.get_state(SessionState)
         visitor, lang = session_state.ensure_visitor(), session_state.lang
         product_id = int(self.product["id"]) if self.product else None
@@ -335,6 +352,7 @@ class TourState(rx.State):
                 language=lang,
                 product_id=product_id,
                 tour_view=self._tour_view() if product_id else None,
+                requested_staff_id=requested_staff(session, self.store_id, staff_id),
             )
             link = customer_link(get_settings().secret_key, consultation)
         return rx.redirect(routes.call(link.token))
@@ -417,6 +435,8 @@ TOGGLE_WISH: Any = TourState.toggle_wish
 SHOW_PRODUCT: Any = TourState.show_product
 GO_TO_SCENE: Any = TourState.go_to_scene
 OPEN_MARKER: Any = TourState.open_marker
+CALL_STAFF: Any = TourState.call_staff
+STAFF_CHOICES: Any = TourState.staff_choices
 WISH_IDS: Any = TourState.wish_ids
 WISH: Any = TourState.wish
 PLAN: Any = TourState.plan
@@ -752,13 +772,7 @@ def scene_bar() -> rx.Component:
             wish_popover(),
             share_popover(),
             fullscreen_button(),
-            rx.button(
-                T["tour.call_now"],
-                on_click=TourState.call_now,
-                size="2",
-                color_scheme="grass",
-                id="call-now",
-            ),
+            call_buttons(),
             spacing="2",
             wrap="wrap",
         ),
@@ -772,6 +786,53 @@ def scene_bar() -> rx.Component:
         align="start",
         wrap="wrap",
         spacing="2",
+    )
+
+
+def staff_choice(member: Any) -> rx.Component:
+    return rx.menu.item(
+        rx.text(member["name"].to(str)),
+        rx.cond(member["busy"], rx.badge(T["tour.call_in_call"], color_scheme="amber")),
+        on_select=CALL_STAFF(member["id"].to(str)),
+        class_name="call-staff",
+        justify="between",
+    )
+
+
+def call_buttons() -> rx.Component:
+    """Call now (whoever is free first), and a menu to ask for someone by name."""
+    return rx.hstack(
+        rx.button(
+            T["tour.call_now"],
+            on_click=TourState.call_now,
+            size="2",
+            color_scheme="grass",
+            id="call-now",
+        ),
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.icon_button(
+                    rx.icon("chevron-down", size=16),
+                    size="2",
+                    color_scheme="grass",
+                    aria_label=T["tour.call_choose"],
+                    id="call-choose",
+                )
+            ),
+            rx.menu.content(
+                rx.text(
+                    T["tour.call_choose"], size="1", color_scheme="gray", padding="0.2em 0.8em"
+                ),
+                rx.foreach(STAFF_CHOICES, staff_choice),
+                rx.cond(
+                    STAFF_CHOICES.length() == 0,
+                    rx.menu.item(T["tour.call_nobody"], disabled=True),
+                ),
+                id="call-choices",
+            ),
+            on_open_change=TourState.load_staff_choices,
+        ),
+        spacing="1",
     )
 
 

@@ -18,6 +18,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tour.ask_title": ("Ask staff about this", "この商品についてスタッフに聞く"),
     "tour.ask_book": ("Book a video call", "ビデオ相談を予約"),
     "tour.ask_call": ("Call now", "今すぐ通話"),
+    "tour.call_choose": ("Talk to someone in particular", "スタッフを指名して通話"),
+    "tour.call_in_call": ("in a call", "通話中"),
+    "tour.call_nobody": (
+        "Nobody is taking calls right now",
+        "ただいま対応できるスタッフがいません",
+    ),
     "tour.floor_plan": ("Floor plan", "フロアマップ"),
     "tour.you_are_here": ("You are here", "現在地"),
     "tour.go_to": ("Go to", "移動："),

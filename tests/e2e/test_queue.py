@@ -156,16 +156,29 @@ def test_nobody_answering_offers_a_booking_or_a_message(
     expect(left).to_contain_text("Please call me back about the sofa.")
 
 
-def test_staff_going_away_moves_their_callers_to_the_store_queue(
+def test_a_caller_asks_for_staff_by_name_who_goes_away_mid_queue(
     app: RunningApp, browser_context: ContextFactory
 ) -> None:
     ended_others(app)
     mia = staff_page(browser_context, app, "mia@showroom.example")
     go(mia, "Available")
     expect(mia.get_by_text("You receive walk-in calls")).to_be_visible()
-    call_id, token = walk_in(app, "Saburo", "mia@showroom.example")
+    # The customer asks for Mia by name from the tour.
     customer = browser_context().pages[0]
-    customer.goto(f"{app.url}/call/{token}")
+    customer.goto(f"{app.url}/tour/aoyama/entrance")
+    customer.locator("#call-choose").click()
+    choice = customer.get_by_role("menuitem").filter(has_text="Mia Tanaka")
+    expect(choice).to_be_visible()
+    customer.screenshot(path=ARTIFACTS / "tour-call-choose.png")
+    choice.click()
+    customer.wait_for_url(re.compile(r".*/call/[^/]+/?$"))
+    call_id = int(
+        app.python(
+            "from sqlalchemy import func, select\nfrom showroom.db import session_scope\n"
+            "from consult.models import Consultation\n"
+            "with session_scope() as s: print(s.scalar(select(func.max(Consultation.id))))"
+        )
+    )
     expect(customer.locator("#queue")).to_contain_text("Waiting for Mia Tanaka")
     expect(mia.locator(f"[data-call='{call_id}']")).to_be_visible()
     go(mia, "Away")

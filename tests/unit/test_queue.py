@@ -23,6 +23,8 @@ from consult.queue import (
     messages_left,
     place_in_queue,
     queue_for_staff,
+    requested_staff,
+    staff_to_call,
 )
 from showroom.analytics import record
 from showroom.db import utcnow
@@ -231,3 +233,21 @@ def test_booked_calls_can_be_started_from_shortly_before_their_time(session: Ses
     assert [r["booked"] for r in queue_for_staff(session, aiko_id, store_id, "en")] == [True]
     accept(session, call.id, aiko_id, store_id)
     assert call.status == "active"
+
+
+def test_callers_may_ask_for_staff_of_this_store_who_take_calls(session: Session) -> None:
+    store, other = factories.store(session), factories.store(session, slug="umeda")
+    aiko = factories.staff(session, store)
+    ken = factories.staff(session, store, email="ken@example.com")
+    mia = factories.staff(session, store, email="mia@example.com")
+    elsewhere = factories.staff(session, other, email="yuki@example.com")
+    for member in (aiko, ken, elsewhere):
+        set_presence(session, member.id, "available")
+    join_as_staff(session, start_walk_in(session, store.id).id, aiko.id, store.id)
+    # Mia is away; Aiko is in a call, so she comes after Ken.
+    choices = staff_to_call(session, store.id)
+    assert [(c["name"], c["busy"]) for c in choices] == [("ken", False), ("aiko", True)]
+    assert requested_staff(session, store.id, str(ken.id)) == ken.id
+    assert requested_staff(session, store.id, str(mia.id)) == mia.id  # the queue moves it on
+    for bad in (str(elsewhere.id), "999", "", "1; drop table", "-1"):
+        assert requested_staff(session, store.id, bad) is None  # whoever is free instead
