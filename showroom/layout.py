@@ -35,9 +35,17 @@ def language_switch(on_switch: Any = None) -> rx.Component:
     )
 
 
+NAV_GAP = rx.breakpoints(initial="3", sm="5")
+
+
 def header(on_switch: Any = None) -> rx.Component:
+    # Names never break inside (ショー/ルーム); on a phone the links wrap to a second row.
     return rx.hstack(
-        rx.link(rx.heading(T["app.name"], size="5"), href=routes.INDEX, underline="none"),
+        rx.link(
+            rx.heading(T["app.name"], size="5", white_space="nowrap"),
+            href=routes.INDEX,
+            underline="none",
+        ),
         rx.spacer(),
         rx.link(T["nav.home"], href=routes.INDEX),
         rx.cond(
@@ -53,17 +61,21 @@ def header(on_switch: Any = None) -> rx.Component:
                     rx.link(T["admin.nav"], href=routes.ADMIN),
                 ),
                 rx.button(T["nav.logout"], on_click=LogoutState.log_out, variant="ghost"),
-                spacing="4",
+                spacing=NAV_GAP,
                 align="center",
+                wrap="wrap",
             ),
             rx.link(T["nav.login"], href=routes.LOGIN),
         ),
         language_switch(on_switch),
-        spacing="5",
+        spacing=NAV_GAP,
         align="center",
-        padding_x="1.5em",
+        wrap="wrap",
+        row_gap="0.4em",
+        padding_x=["1em", "1em", "1.5em"],
         padding_y="0.8em",
         width="100%",
+        white_space="nowrap",
         border_bottom="1px solid var(--gray-a5)",
         background="var(--color-panel-solid)",
     )

@@ -360,13 +360,15 @@ def day_row(weekday: int) -> rx.Component:
             on_change=lambda text: SET_DAY(weekday, text),
             id=f"day-{weekday}",
             placeholder=T["availability.day_off"],
-            width="22em",
+            width="100%",
+            max_width="22em",
             color_scheme=rx.cond(wrong, "red", "gray"),
         ),
         rx.cond(
             wrong, rx.text(T[StaffState.week_error_key], color_scheme="red", size="2", role="alert")
         ),
         align="center",
+        width="100%",
     )
 
 
@@ -452,7 +454,7 @@ def bookings_section() -> rx.Component:
             rx.text(T["staff.no_bookings"]),
         ),
         rx.text(T["staff.calendar_feed"], size="2", color_scheme="gray"),
-        rx.code(StaffState.feed_url, id="calendar-feed", size="1"),
+        rx.code(StaffState.feed_url, id="calendar-feed", size="1", word_break="break-all"),
         width="100%",
         spacing="3",
     )

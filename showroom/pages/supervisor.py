@@ -100,7 +100,8 @@ def call_row(call: Any) -> rx.Component:
 def stat(label_key: str, value: Any) -> rx.Component:
     return rx.card(
         rx.vstack(rx.text(T[label_key], color_scheme="gray"), rx.heading(value, size="7")),
-        min_width="200px",
+        min_width="160px",
+        flex="1 1 160px",
     )
 
 
@@ -113,6 +114,8 @@ def supervisor_page() -> rx.Component:
                     stat("supervisor.orders_paid", SupervisorState.paid_orders),
                     stat("supervisor.revenue", SupervisorState.revenue),
                     spacing="4",
+                    wrap="wrap",
+                    width="100%",
                 ),
                 rx.heading(T["supervisor.staff"], size="4"),
                 rx.table.root(
