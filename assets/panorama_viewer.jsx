@@ -10,7 +10,9 @@
 //   baseUrl       URL prefix the relative paths of `panorama` hang off
 //   markers       [{id, yaw, pitch, label, kind: "product"|"scene", badge: "in"|"few"|"out"|""}]
 //   defaultYaw, defaultPitch (radians), defaultZoom (0-100): used at mount and on
-//                 every panorama change (scene navigation), never to move a live view
+//                 every panorama change (scene navigation); a later change for the same
+//                 panorama moves the view only while the user has not moved it (a page's
+//                 restored state may come just before the link's own view)
 //   lang          optional PSV `lang` overrides (navbar tooltips), e.g. Japanese
 //   autorotateDelay  ms of idleness before the view turns by itself; 0 never (default 0)
 //   gyroscope     true: a navbar button lets a phone's motion drive the view (default false)
@@ -90,6 +92,11 @@ function escapeHtml(text) {
     .replace(/>/g, "&gt;")
     .replace(/"/g, "&quot;")
     .replace(/'/g, "&#39;");
+}
+
+function applyView(viewer, { yaw, pitch, zoom }) {
+  viewer.rotate({ yaw, pitch });
+  viewer.zoom(zoom);
 }
 
 function joinUrl(baseUrl, path) {
@@ -274,6 +281,10 @@ export function PanoramaViewer(props) {
   const loadedKeyRef = useRef("");
   // A setPanorama() in flight: marker changes wait for the new scene.
   const switchingRef = useRef(false);
+  // The user moved the view of the current panorama themselves.
+  const touchedRef = useRef(false);
+  // A default view that came before the first frame: applied once the viewer is ready.
+  const pendingViewRef = useRef(null);
   // Helpers created with the viewer and used by the other effects.
   const hooksRef = useRef(null);
   // Latest props for callbacks registered once on the viewer.
@@ -402,6 +413,10 @@ export function PanoramaViewer(props) {
       pendingRenderMark = null;
       if (!readyRef.current) {
         readyRef.current = true;
+        if (pendingViewRef.current && !touchedRef.current) {
+          applyView(viewer, pendingViewRef.current);
+        }
+        pendingViewRef.current = null;
         performance.mark?.("psv:first-render");
         container.setAttribute("data-ready", "true");
         propsRef.current.onReady?.();
@@ -507,6 +522,8 @@ export function PanoramaViewer(props) {
       return;
     }
     loadedKeyRef.current = key;
+    touchedRef.current = false;
+    pendingViewRef.current = null;
     const config = buildPanorama(panorama, baseUrl);
     const hooks = hooksRef.current;
     hooks.addBaseUrls(Object.values(config.baseUrl.paths));
@@ -609,6 +626,25 @@ export function PanoramaViewer(props) {
     setHighlightRule(id);
   }, [highlight]);
 
+  // A new default view for the panorama on show (the link's own view arriving after the
+  // page's restored state): go there, unless the user has already looked around.
+  useEffect(() => {
+    const viewer = viewerRef.current;
+    if (!viewer || switchingRef.current || touchedRef.current) {
+      return;
+    }
+    if (!key || key !== loadedKeyRef.current) {
+      return; // a scene change brings its own position
+    }
+    const view = { yaw: Number(defaultYaw) || 0, pitch: Number(defaultPitch) || 0,
+      zoom: defaultZoom ?? 50 };
+    if (readyRef.current) {
+      applyView(viewer, view);
+    } else {
+      pendingViewRef.current = view;
+    }
+  }, [defaultYaw, defaultPitch, defaultZoom]);
+
   // Guided tour: tell the page when the user moves the view themselves.
   useEffect(() => {
     const el = containerRef.current;
@@ -617,10 +653,11 @@ export function PanoramaViewer(props) {
     }
     let last = 0;
     const onInteract = (e) => {
-      if (!propsRef.current.onUserInteraction) {
+      if (e.type === "keydown" && !GUIDE_KEYS.has(e.key)) {
         return;
       }
-      if (e.type === "keydown" && !GUIDE_KEYS.has(e.key)) {
+      touchedRef.current = true;
+      if (!propsRef.current.onUserInteraction) {
         return;
       }
       const now = Date.now();
