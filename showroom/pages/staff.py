@@ -511,6 +511,8 @@ def queue_card(call: Any) -> rx.Component:
         ),
         width="100%",
         class_name="queue-call",
+        # Keyed by call: a row never turns into another caller under a pressed "Accept".
+        key=call["id"].to(str),
     )  # fmt: skip
 
 

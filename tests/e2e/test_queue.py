@@ -97,10 +97,12 @@ def test_queue_place_presence_and_one_accept(
     customer.screenshot(path=ARTIFACTS / "queue-customer.png", full_page=True)
 
     # Both see the first caller and press "Accept" at once: exactly one gets the call.
-    ken_button = ken.locator(f"[data-call='{first_id}']")
-    expect(ken_button).to_be_visible()
-    aiko.locator(f"[data-call='{first_id}']").click()
-    ken_button.click()
+    accept = f"[data-call='{first_id}']"
+    expect(ken.locator(accept)).to_be_visible()
+    expect(aiko.locator(accept)).to_be_visible()
+    # Clicked in the page, so both presses land before either list can change.
+    for staff in (aiko, ken):
+        staff.evaluate("selector => document.querySelector(selector).click()", accept)
     in_call = re.compile(rf".*/staff/call/{first_id}/?$")
     refused = "A colleague has already taken that call."
     winner = first_to_reach([aiko, ken], in_call)
