@@ -10,7 +10,18 @@ import reflex as rx
 from consult.media import MediaRegistry
 from consult.reminders import reminders
 from showroom.api import build_api
-from showroom.pages import admin, booking, call, index, login, pay, staff, supervisor, tour
+from showroom.pages import (
+    admin,
+    booking,
+    call,
+    index,
+    login,
+    pay,
+    staff,
+    staff_call,
+    supervisor,
+    tour,
+)
 from showroom.pages import admin_catalogue as catalogue_admin
 from showroom.panorama.jobs import panorama_worker
 from showroom.settings import get_settings
@@ -40,7 +51,10 @@ app.add_page(
 app.add_page(login.login, route=login.ROUTE, title="Staff login")
 app.add_page(staff.staff_page, route=staff.ROUTE, title="Staff", on_load=staff.StaffState.load)
 app.add_page(
-    staff.staff_call_page, route=staff.CALL_ROUTE, title="Call", on_load=staff.StaffCallState.load
+    staff_call.staff_call_page,
+    route=staff_call.ROUTE,
+    title="Call",
+    on_load=staff_call.StaffCallState.load,
 )
 app.add_page(
     supervisor.supervisor_page,
