@@ -310,6 +310,9 @@ def test_a_blocked_camera_is_explained_and_the_call_goes_audio_only(
 # A real network drop
 
 
+NETWORK_SETTLE_S = 2.0
+
+
 @dataclass
 class Island:
     """A network namespace joined to this machine by a veth pair, with a TCP proxy inside it
@@ -331,6 +334,10 @@ def network_island(app: RunningApp, workdir: Path) -> Iterator[Island]:
         ["ip", "netns", "add", name],
         ["ip", "link", "add", host_link, "type", "veth", "peer", "name", inner_link],
         ["ip", "link", "set", inner_link, "netns", name],
+        # No IPv6 on the pair: its addresses would appear a second later, and Chromium drops
+        # the requests in flight on any address change (ERR_NETWORK_CHANGED).
+        ["sysctl", "-q", "-w", f"net.ipv6.conf.{host_link}.disable_ipv6=1"],
+        ["ip", "netns", "exec", name, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"],
         ["ip", "addr", "add", f"{host_ip}/30", "dev", host_link],
         ["ip", "link", "set", host_link, "up"],
         ["ip", "netns", "exec", name, "ip", "addr", "add", f"{inner_ip}/30", "dev", inner_link],
@@ -348,6 +355,9 @@ def network_island(app: RunningApp, workdir: Path) -> Iterator[Island]:
         chromium = workdir / "chromium-in-island"
         chromium.write_text(f'#!/bin/sh\nexec ip netns exec {name} {CHROMIUM} "$@"\n')
         chromium.chmod(0o755)
+        # The browsers already running saw the new link: let their network change settle
+        # before any page loads (a load in that moment was dropped, about 1 run in 4).
+        time.sleep(NETWORK_SETTLE_S)
         yield Island(name, host_link, chromium)
     finally:
         if proxy is not None:
