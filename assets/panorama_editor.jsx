@@ -3,7 +3,8 @@
 //
 // Wrapped in Python by showroom/components/panorama_editor.py (a NoSSRComponent: this module
 // touches window and WebGL). npm versions are pinned there, the same as the customer's
-// viewer (showroom/components/panorama_viewer.py), with which it shares panorama_common.js.
+// viewer (showroom/components/panorama_viewer.py); this file shares no code with it so that
+// each can change alone.
 //
 // Props (plain JSON from Reflex state):
 //   panorama, baseUrl     the tiler contract and the URL prefix of its paths
@@ -26,15 +27,8 @@ import { CubemapTilesAdapter } from "@photo-sphere-viewer/cubemap-tiles-adapter"
 import { MarkersPlugin } from "@photo-sphere-viewer/markers-plugin";
 import "@photo-sphere-viewer/core/index.css";
 import "@photo-sphere-viewer/markers-plugin/index.css";
-import {
-  buildPanorama,
-  ensureStyle,
-  escapeHtml,
-  panoramaKey,
-  useContainer,
-  useViewerOnce,
-} from "./panorama_common.js";
 
+const FACES = ["left", "front", "right", "back", "top", "bottom"];
 const VIEW_CHANGE_INTERVAL_MS = 300;
 const DRAG_THRESHOLD_PX = 4;
 const PENDING_ID = "__pending";
@@ -56,6 +50,72 @@ const STYLE = `
 .showroom-editor-pending { width: 22px; height: 22px; border-radius: 50%; border: 3px solid #fff; background: #3b82f6;
   box-shadow: 0 0 0 3px rgba(59,130,246,0.5), 0 2px 8px rgba(0,0,0,0.5); }
 `;
+
+function ensureStyle() {
+  if (typeof document === "undefined" || document.getElementById(STYLE_ID)) {
+    return;
+  }
+  const el = document.createElement("style");
+  el.id = STYLE_ID;
+  el.textContent = STYLE;
+  document.head.appendChild(el);
+}
+
+function escapeHtml(text) {
+  return String(text ?? "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+function joinUrl(baseUrl, path) {
+  if (/^([a-z]+:)?\/\//i.test(path) || path.startsWith("/")) {
+    return path;
+  }
+  const base = baseUrl || "";
+  return !base ? path : base.endsWith("/") ? base + path : `${base}/${path}`;
+}
+
+function isPanorama(panorama) {
+  return !!(panorama && panorama.base && FACES.every((f) => panorama.base[f]));
+}
+
+function panoramaKey(panorama, baseUrl) {
+  return isPanorama(panorama) ? `${baseUrl || ""}|${JSON.stringify(panorama)}` : "";
+}
+
+// Tiler contract -> CubemapTilesAdapter panorama.
+function buildPanorama(panorama, baseUrl) {
+  const flip = !!panorama.flipTopBottom;
+  const paths = {};
+  FACES.forEach((face) => {
+    paths[face] = joinUrl(baseUrl, panorama.base[face]);
+  });
+  const levels = (Array.isArray(panorama.levels) ? panorama.levels : []).map((l) => ({
+    faceSize: Number(l.faceSize),
+    nbTiles: Number(l.nbTiles),
+  }));
+  const template = panorama.tile || "";
+  const noTiles = levels.length === 0 || !template;
+  return {
+    baseUrl: { type: "separate", paths, flipTopBottom: flip },
+    levels: noTiles ? [{ faceSize: Number(panorama.tileSize) || 512, nbTiles: 1 }] : levels,
+    tileUrl: (face, col, row, level) =>
+      noTiles
+        ? null
+        : joinUrl(
+            baseUrl,
+            template
+              .replaceAll("{faceSize}", String(levels[level].faceSize))
+              .replaceAll("{face}", face)
+              .replaceAll("{col}", String(col))
+              .replaceAll("{row}", String(row)),
+          ),
+    flipTopBottom: flip,
+  };
+}
 
 function markerConfig(m, selectedId) {
   const id = String(m.id);
@@ -115,6 +175,7 @@ export function PanoramaEditor(props) {
     ...rest
   } = props;
 
+  const containerRef = useRef(null);
   const viewerRef = useRef(null);
   const pluginRef = useRef(null);
   const loadedKeyRef = useRef("");
@@ -125,7 +186,15 @@ export function PanoramaEditor(props) {
 
   const key = panoramaKey(panorama, baseUrl);
 
-  const [containerRef, setContainer] = useContainer(propsRef);
+  const setContainer = useCallback((el) => {
+    containerRef.current = el;
+    const outer = propsRef.current.ref;
+    if (typeof outer === "function") {
+      outer(el);
+    } else if (outer && typeof outer === "object") {
+      outer.current = el;
+    }
+  }, []);
 
   const syncMarkers = useCallback(() => {
     const viewer = viewerRef.current;
@@ -137,10 +206,24 @@ export function PanoramaEditor(props) {
     applyMarkers(plugin, p.markers, String(p.selectedId || ""), p.pending);
   }, []);
 
-  useViewerOnce(createViewer);
+  // Create the viewer once (after a microtask: React StrictMode mounts twice in dev).
+  useEffect(() => {
+    let destroy = null;
+    let cancelled = false;
+    Promise.resolve().then(() => {
+      if (!cancelled) {
+        destroy = createViewer();
+      }
+    });
+    return () => {
+      cancelled = true;
+      destroy?.();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   function createViewer() {
-    ensureStyle(STYLE_ID, STYLE);
+    ensureStyle();
     const container = containerRef.current;
     if (!container) {
       return null;

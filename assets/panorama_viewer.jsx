@@ -34,7 +34,7 @@
 //                 viewer (at most once a second): the customer takes control
 //   test hooks: data-target-seq (seq of the last view animated to), data-highlight
 
-import React, { useEffect, useRef } from "react";
+import React, { useCallback, useEffect, useRef } from "react";
 import { Viewer } from "@photo-sphere-viewer/core";
 import { CubemapTilesAdapter } from "@photo-sphere-viewer/cubemap-tiles-adapter";
 import { MarkersPlugin } from "@photo-sphere-viewer/markers-plugin";
@@ -42,15 +42,8 @@ import { AutorotatePlugin } from "@photo-sphere-viewer/autorotate-plugin";
 import { GyroscopePlugin } from "@photo-sphere-viewer/gyroscope-plugin";
 import "@photo-sphere-viewer/core/index.css";
 import "@photo-sphere-viewer/markers-plugin/index.css";
-import {
-  buildPanorama,
-  ensureStyle,
-  escapeHtml,
-  panoramaKey,
-  useContainer,
-  useViewerOnce,
-} from "./panorama_common.js";
 
+const FACES = ["left", "front", "right", "back", "top", "bottom"];
 const VIEW_CHANGE_INTERVAL_MS = 500;
 
 // Where the time to first pixels goes (read by bench/tour_load.py).
@@ -82,9 +75,78 @@ const STYLE = `
   font: 600 12px/1.3 system-ui, sans-serif; white-space: nowrap; }
 `;
 
+function ensureStyle() {
+  if (typeof document === "undefined" || document.getElementById(STYLE_ID)) {
+    return;
+  }
+  const el = document.createElement("style");
+  el.id = STYLE_ID;
+  el.textContent = STYLE;
+  document.head.appendChild(el);
+}
+
+function escapeHtml(text) {
+  return String(text ?? "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
 function applyView(viewer, { yaw, pitch, zoom }) {
   viewer.rotate({ yaw, pitch });
   viewer.zoom(zoom);
+}
+
+function joinUrl(baseUrl, path) {
+  if (/^([a-z]+:)?\/\//i.test(path) || path.startsWith("/")) {
+    return path;
+  }
+  const base = baseUrl || "";
+  if (!base) {
+    return path;
+  }
+  return base.endsWith("/") ? base + path : `${base}/${path}`;
+}
+
+function isPanorama(panorama) {
+  return !!(panorama && panorama.base && FACES.every((f) => panorama.base[f]));
+}
+
+function panoramaKey(panorama, baseUrl) {
+  return isPanorama(panorama) ? `${baseUrl || ""}|${JSON.stringify(panorama)}` : "";
+}
+
+// Tiler contract -> CubemapTilesAdapter panorama (CubemapMultiTilesPanorama).
+function buildPanorama(panorama, baseUrl) {
+  const flip = !!panorama.flipTopBottom;
+  const paths = {};
+  FACES.forEach((face) => {
+    paths[face] = joinUrl(baseUrl, panorama.base[face]);
+  });
+  const given = Array.isArray(panorama.levels) ? panorama.levels : [];
+  const levels = given.map((l) => ({ faceSize: Number(l.faceSize), nbTiles: Number(l.nbTiles) }));
+  const template = panorama.tile || "";
+  const noTiles = levels.length === 0 || !template;
+  return {
+    // The base is passed in the "separate" form so flipTopBottom applies to it too.
+    baseUrl: { type: "separate", paths, flipTopBottom: flip },
+    // Without levels only the base is shown: one dummy level whose tiles do not exist.
+    levels: noTiles ? [{ faceSize: Number(panorama.tileSize) || 512, nbTiles: 1 }] : levels,
+    tileUrl: (face, col, row, level) => {
+      if (noTiles) {
+        return null;
+      }
+      const path = template
+        .replaceAll("{faceSize}", String(levels[level].faceSize))
+        .replaceAll("{face}", face)
+        .replaceAll("{col}", String(col))
+        .replaceAll("{row}", String(row));
+      return joinUrl(baseUrl, path);
+    },
+    flipTopBottom: flip,
+  };
 }
 
 function markerHtml(m) {
@@ -211,6 +273,7 @@ export function PanoramaViewer(props) {
     ...rest // id, style, data-*, aria-*, DOM event handlers: onto the container
   } = props;
 
+  const containerRef = useRef(null);
   const viewerRef = useRef(null);
   const markersRef = useRef(null);
   const readyRef = useRef(false);
@@ -230,12 +293,39 @@ export function PanoramaViewer(props) {
 
   const key = panoramaKey(panorama, baseUrl);
 
-  const [containerRef, setContainer] = useContainer(propsRef);
+  // React 19 passes `ref` as a prop (Reflex gives one when `id` is set): point it
+  // at the container div as well.
+  const setContainer = useCallback((el) => {
+    containerRef.current = el;
+    const outer = propsRef.current.ref;
+    if (typeof outer === "function") {
+      outer(el);
+    } else if (outer && typeof outer === "object") {
+      outer.current = el;
+    }
+  }, []);
 
-  useViewerOnce(createViewer);
+  // Create the viewer once; destroy it on unmount.
+  // Creation waits for a microtask: React StrictMode (dev) mounts, unmounts and
+  // remounts synchronously, and a viewer destroyed while its images load aborts
+  // three's shared in-flight requests, leaving the second viewer loading forever.
+  useEffect(() => {
+    let destroyViewer = null;
+    let cancelled = false;
+    Promise.resolve().then(() => {
+      if (!cancelled) {
+        destroyViewer = createViewer();
+      }
+    });
+    return () => {
+      cancelled = true;
+      destroyViewer?.();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   function createViewer() {
-    ensureStyle(STYLE_ID, STYLE);
+    ensureStyle();
     const container = containerRef.current;
     if (!container) {
       return null;
