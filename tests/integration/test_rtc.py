@@ -268,6 +268,19 @@ def connected(registry: MediaRegistry, *roles: str) -> Callable[[], bool]:
     return lambda: all(registry.participants(CALL).get(r) == "connected" for r in roles)
 
 
+async def connected_pair(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client]
+) -> tuple[Client, Client]:
+    """Staff (session "staff-1") and a customer ("cust-1") in the call, both connected."""
+    staff = Client(http, "staff")
+    customer = Client(http, "customer")
+    clients += [staff, customer]
+    await staff.join(session="staff-1")
+    await customer.join(session="cust-1")
+    await until(connected(registry, "customer", "staff"))
+    return staff, customer
+
+
 # --------------------------------------------------------------------------------------------
 # Calls
 
@@ -660,12 +673,7 @@ async def test_switching_to_audio_only_mid_call_keeps_the_other_side(
 async def test_recovery_offer_replaces_the_connection_and_says_reconnected(
     registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client], events: list[Event]
 ) -> None:
-    staff = Client(http, "staff")
-    customer = Client(http, "customer")
-    clients += [staff, customer]
-    await staff.join(session="staff-1")
-    await customer.join(session="cust-1")
-    await until(connected(registry, "customer", "staff"))
+    staff, _ = await connected_pair(registry, http, clients)
     await until(lambda: kinds(events, "customer") == ["joined"], what="joined")
     staff_pc = registry.rooms[CALL].participants["staff"].pc
 
@@ -771,12 +779,7 @@ async def test_hang_up_is_left_at_once(
 async def test_an_ended_call_is_refused_and_its_connections_closed(
     registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client], events: list[Event]
 ) -> None:
-    staff = Client(http, "staff")
-    customer = Client(http, "customer")
-    clients += [staff, customer]
-    await staff.join(session="staff-1")
-    await customer.join(session="cust-1")
-    await until(connected(registry, "customer", "staff"))
+    await connected_pair(registry, http, clients)
     assert registry.tracks_of(CALL).keys() == {"customer", "staff"}
     pcs = [p.pc for p in registry.rooms[CALL].participants.values()]
 
@@ -819,12 +822,7 @@ async def test_status_and_leave_bodies_are_validated(http: httpx.AsyncClient) ->
 async def test_status_reports_mute_and_camera_to_the_other_side(
     registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client]
 ) -> None:
-    staff = Client(http, "staff")
-    customer = Client(http, "customer")
-    clients += [staff, customer]
-    await staff.join(session="staff-1")
-    await customer.join(session="cust-1")
-    await until(connected(registry, "customer", "staff"))
+    await connected_pair(registry, http, clients)
     mine = (await status(http, "customer", "cust-1", muted=True, camera=False)).json()
     assert mine["you"] == "connected" and mine["peers"][0]["role"] == "staff"
     peer = (await status(http, "staff", "staff-1")).json()["peers"][0]
