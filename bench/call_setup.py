@@ -10,16 +10,19 @@ wait in the lobby with the camera on, then both press "join" (#lobby-join) toget
 - chat: from pressing "send" in one browser to the message being shown in the other one's chat
   log (MutationObserver), through the app's own chat (store, publish, push), both directions.
   Both pages read the same machine clock (Date.now()).
+- server CPU: the app's processes (the backend relays the call's media) over
+  `CPU_WINDOW_S` seconds of the last call with video both ways, before the chat, in cores.
 
 Prints one JSON object as its last line: {"first_frame_s" (median over runs of the slower
 side), "first_frame_runs", "customer_s", "staff_s", "chat_p50_ms", "chat_p95_ms",
-"chat_messages", "runs"}. Run: .venv/bin/python bench/call_setup.py [runs]
+"chat_messages", "runs", "server_cpu_cores"}. Run: .venv/bin/python bench/call_setup.py [runs]
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -35,6 +38,7 @@ from tests.e2e.app_server import CHROMIUM, CHROMIUM_FLAGS, RunningApp, start_app
 
 RUNS = 3
 CHAT_MESSAGES = 20  # each way
+CPU_WINDOW_S = 5.0
 CALL_FLAGS = [
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
@@ -130,6 +134,34 @@ def chat_latencies(sender: Page, receiver: Page, label: str) -> list[float]:
     return out
 
 
+def cpu_seconds(root: int) -> float:
+    """User + system CPU time of process `root` and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            # Fields after the command name, which may hold spaces: state ppid ... utime stime
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            parents[int(entry.name)] = int(fields[1])
+            times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier += children
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
+def server_cores(app: RunningApp) -> float:
+    """How many cores the app's processes use over `CPU_WINDOW_S` seconds, from now."""
+    before, start = cpu_seconds(app.process.pid), time.monotonic()
+    time.sleep(CPU_WINDOW_S)
+    return (cpu_seconds(app.process.pid) - before) / (time.monotonic() - start)
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
@@ -153,6 +185,7 @@ def main() -> None:
                 results.append(join_both(customer, staff, app))
                 print(f"run {run + 1}: customer {results[-1][0]:.3f} s, "
                       f"staff {results[-1][1]:.3f} s", flush=True)  # fmt: skip
+            cores = server_cores(app)
             for page in (customer, staff):
                 page.evaluate(WATCH_CHAT)
             chat += chat_latencies(customer, staff, "to-staff")
@@ -174,6 +207,7 @@ def main() -> None:
                 "chat_p95_ms": round(percentile(chat, 0.95), 1),
                 "chat_messages": len(chat),
                 "runs": runs,
+                "server_cpu_cores": round(cores, 2),
             }
         )
     )

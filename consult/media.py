@@ -25,20 +25,35 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
+import av
 from aiortc import (
     MediaStreamTrack,
     RTCBundlePolicy,
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
+    RTCRtpSender,
     RTCSessionDescription,
 )
+from aiortc.codecs.vpx import Vp8Decoder
 from aiortc.contrib.media import MediaRelay
+from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamError
-from av import AudioFrame, AudioResampler, VideoFrame
+from aiortc.sdp import SessionDescription
+from av import AudioFrame, AudioResampler, Packet, VideoFrame
 from av.frame import Frame
+from av.video.frame import PictureType
+
+from consult.encoded_video import (
+    VP8,
+    Keyframes,
+    KeyframeSource,
+    forward_encoded,
+    is_forwarded,
+    vp8_keyframe_size,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +184,9 @@ class _AudioNormalizer:
 # Outbound track
 
 
+_Video = TypeVar("_Video", VideoFrame, Packet)
+
+
 class ForwardingTrack(MediaStreamTrack):
     """An outbound track that forwards a switchable source on its own monotonic clock.
 
@@ -176,6 +194,13 @@ class ForwardingTrack(MediaStreamTrack):
     silence. Every frame it returns is its own copy, restamped: video on a 90 kHz wall clock,
     audio on a running sample count, so the far end's decoder sees one continuous stream across
     source switches.
+
+    VP8 from the source arrives still encoded (consult.encoded_video) and goes out as it came,
+    which only works from a key frame on: after a switch, and after any black frame the sender
+    encoded itself, packets are dropped (the last picture stays on screen) until a key frame
+    comes, and the source is asked for one. The first black frame after forwarded packets is
+    encoded as a key frame for the same reason. If this track's own peer did not negotiate VP8,
+    the packets are decoded here and re-encoded by the sender instead.
     """
 
     def __init__(self, kind: str, source_role: str, label: str) -> None:
@@ -199,21 +224,53 @@ class ForwardingTrack(MediaStreamTrack):
         self._silence: AudioFrame | None = None
         self._audio_out: list[AudioFrame] = []
         self._normalize = _AudioNormalizer()
+        self.sends_vp8 = True  # what our sender negotiated; set once the answer is made
+        self._keyframes: Keyframes | None = None  # of the current source, for video
+        self._keyframe_wanted = True  # the far end cannot decode forwarded packets before one
+        self._forwarded_last = False  # the last thing sent was a forwarded packet
+        self._last_output = 0.0
+        self._vp8_decoder: Vp8Decoder | None = None
         self.frames_forwarded = 0
+        self.packets_forwarded = 0  # of those, passed on still encoded
         self.frames_filled = 0
 
     # -- switching -----------------------------------------------------------------------------
 
-    def attach(self, upstream: MediaStreamTrack | None, relay: MediaRelay | None) -> None:
-        """Forward `upstream` (via `relay`) from now on, or nothing if `upstream` is None."""
+    def attach(
+        self,
+        upstream: MediaStreamTrack | None,
+        relay: MediaRelay | None,
+        keyframes: Keyframes | None = None,
+    ) -> None:
+        """Forward `upstream` (via `relay`) from now on, or nothing if `upstream` is None.
+
+        `keyframes` is the upstream's sender, to ask for key frames (for forwarded video).
+        """
         if upstream is self.upstream:
             return
         self._drop_source()
         self.upstream = upstream
         if upstream is not None and relay is not None:
-            # Audio must be buffered: unbuffered relaying dropped about half of the frames.
-            self._source = relay.subscribe(upstream, buffered=self.kind == "audio")
+            # Audio must be buffered: unbuffered relaying dropped about half of the frames. So
+            # must encoded video: one packet skipped breaks every frame up to the next key frame.
+            buffered = self.kind == "audio" or is_forwarded(upstream)
+            self._source = relay.subscribe(upstream, buffered=buffered)
+            self._keyframes = keyframes
+            if keyframes is not None:
+                keyframes.watch(self)
+            self._keyframe_wanted = True
+            self._vp8_decoder = None
+            self.request_keyframe()
         logger.debug("%s now forwards %s", self.label, upstream.id if upstream else "nothing")
+
+    def request_keyframe(self) -> None:
+        """The far end lost the picture (its PLI / FIR) or we need to start a new source."""
+        if self._keyframes is not None:
+            self._keyframes.request()
+
+    def picture_lost(self) -> None:
+        """The source lost a frame on its way here: forward nothing until its next key frame."""
+        self._keyframe_wanted = True
 
     def _drop_source(self) -> None:
         if self._pending is not None:
@@ -225,6 +282,9 @@ class ForwardingTrack(MediaStreamTrack):
             self._source.stop()
             self._source = None
         self.upstream = None
+        if self._keyframes is not None:
+            self._keyframes.unwatch(self)
+            self._keyframes = None
         self._stalled = False
         self._source_started = False
 
@@ -234,11 +294,11 @@ class ForwardingTrack(MediaStreamTrack):
 
     # -- media ---------------------------------------------------------------------------------
 
-    async def recv(self) -> Frame:
+    async def recv(self) -> Frame | Packet:
         if self.readyState != "live":
             raise MediaStreamError
         if self._t0 is None:
-            self._t0 = time.monotonic()
+            self._t0 = self._last_output = time.monotonic()
             self._next_filler = self._t0
         if self.kind == "audio" and self._audio_out:
             return self._stamp_audio(self._audio_out.pop(0))
@@ -267,21 +327,72 @@ class ForwardingTrack(MediaStreamTrack):
                     logger.info("%s: source ended, playing filler", self.label)
                     self._drop_source()
                 continue
-            self._stalled = False
             frame = pending.result()
             if not self._source_started:
                 self._source_started = True
                 logger.info("%s: first frame from its source", self.label)
+            if isinstance(frame, Packet):
+                out = await self._from_packet(frame)
+                if out is None:  # no key frame yet: hold the picture, fill if it takes long
+                    hold = 1 / self._filler_rate() if self._stalled else self._stall_timeout()
+                    if time.monotonic() - self._last_output < hold:
+                        continue
+                    self._stalled = True
+                    return self._filler()
+                self._stalled = False
+                return out
+            self._stalled = False
             if self.kind == "video":
                 assert isinstance(frame, VideoFrame)
-                self._size = (frame.width, frame.height)
-                self.frames_forwarded += 1
-                return self._stamp_video(copy_video(frame))
+                return self._forward_frame(copy_video(frame))
             assert isinstance(frame, AudioFrame)
             self._audio_out.extend(self._normalize(frame))
             if self._audio_out:
                 self.frames_forwarded += 1
                 return self._stamp_audio(self._audio_out.pop(0))
+
+    def _forward_frame(self, frame: VideoFrame) -> VideoFrame:
+        self._size = (frame.width, frame.height)
+        self.frames_forwarded += 1
+        self._forwarded_last = False
+        return self._stamp_video(frame)
+
+    async def _from_packet(self, packet: Packet) -> Packet | VideoFrame | None:
+        """What to send for an encoded VP8 packet: itself, its picture, or nothing yet."""
+        data = bytes(packet)  # our own copy: the relay hands one object to every consumer
+        size = vp8_keyframe_size(data)
+        if size is not None:
+            self._size = size
+            self._keyframe_wanted = False
+        elif self._keyframe_wanted:
+            self.request_keyframe()
+            return None
+        if not self.sends_vp8:
+            return await self._decoded(data)
+        out = Packet(data)
+        out.is_keyframe = size is not None
+        self.frames_forwarded += 1
+        self.packets_forwarded += 1
+        self._forwarded_last = True
+        return self._stamp_video(out)
+
+    async def _decoded(self, data: bytes) -> VideoFrame | None:
+        """Decode for a peer that takes another codec (its sender then encodes the frame)."""
+        if self._vp8_decoder is None:
+            self._vp8_decoder = Vp8Decoder()
+        decoder = self._vp8_decoder
+        loop = asyncio.get_running_loop()
+        try:
+            frames = await loop.run_in_executor(None, decoder.decode, JitterFrame(data, 0))
+        except av.FFmpegError as exc:  # corrupt data: start over from a key frame
+            logger.warning("%s: cannot decode a forwarded frame: %s", self.label, exc)
+            self.picture_lost()
+            return None
+        if not frames or self._vp8_decoder is not decoder:  # none, or switched meanwhile
+            return None
+        frame = frames[-1]
+        assert isinstance(frame, VideoFrame)
+        return self._forward_frame(frame)
 
     def _stall_timeout(self) -> float:
         return VIDEO_STALL_S if self.kind == "video" else AUDIO_STALL_S
@@ -305,15 +416,21 @@ class ForwardingTrack(MediaStreamTrack):
         if self.kind == "video":
             if self._black is None or (self._black.width, self._black.height) != self._size:
                 self._black = black_frame(*self._size)
+            # After forwarded packets the far end's references are the source's frames, not our
+            # encoder's: start over from a key frame, and forward again only from a key frame.
+            self._black.pict_type = PictureType.I if self._forwarded_last else PictureType.NONE
+            self._forwarded_last = False
+            self._keyframe_wanted = True
             # Our own object, used by our own encoder only, one frame at a time: safe to reuse.
             return self._stamp_video(self._black)
         if self._silence is None:
             self._silence = silence_frame()
         return self._stamp_audio(self._silence)
 
-    def _stamp_video(self, frame: VideoFrame) -> VideoFrame:
+    def _stamp_video(self, frame: _Video) -> _Video:
         assert self._t0 is not None
-        pts = round((time.monotonic() - self._t0) * VIDEO_CLOCK_RATE)
+        self._last_output = now = time.monotonic()
+        pts = round((now - self._t0) * VIDEO_CLOCK_RATE)
         self._last_pts = max(pts, self._last_pts + 1)
         frame.pts = self._last_pts
         frame.time_base = VIDEO_TIME_BASE
@@ -342,6 +459,7 @@ class Participant:
     camera: bool = True
     announced: bool = False  # joined / reconnected recorded for this connection
     inbound: dict[str, MediaStreamTrack] = field(default_factory=dict)
+    keyframes: dict[str, KeyframeSource] = field(default_factory=dict)  # by inbound kind
     outbound: list[ForwardingTrack] = field(default_factory=list)
     drains: list[asyncio.Task[None]] = field(default_factory=list)
     closed: bool = False
@@ -442,6 +560,12 @@ class CallRoom:
             participant.drains.append(asyncio.ensure_future(_drain(track)))
             return
         participant.inbound[track.kind] = track
+        receiver = next(
+            (t.receiver for t in participant.pc.getTransceivers() if t.receiver.track is track),
+            None,
+        )
+        if receiver is not None:
+            participant.keyframes[track.kind] = KeyframeSource(receiver)
         sink = self.relay.subscribe(track, buffered=False)
         participant.drains.append(asyncio.ensure_future(_drain(sink)))
         track.on("ended", self.rewire)
@@ -453,7 +577,9 @@ class CallRoom:
             for out in participant.outbound:
                 if out.readyState != "live":
                     continue
-                out.attach(self.inbound(out.source_role, out.kind), self.relay)
+                source = self.participants.get(out.source_role)
+                keyframes = source.keyframes.get(out.kind) if source is not None else None
+                out.attach(self.inbound(out.source_role, out.kind), self.relay, keyframes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -501,6 +627,31 @@ def add_video_min_bitrate(sdp: str, kbps: int) -> str:
         out.append(line)
     flush()
     return "\r\n".join(out) + "\r\n"
+
+
+def _sending_codecs(sdp: str) -> dict[str, str]:
+    """The codec each section of our answer sends with, by mid: aiortc sends with the first."""
+    out: dict[str, str] = {}
+    for media in SessionDescription.parse(sdp).media:
+        codecs = [c for c in media.rtp.codecs if c.mimeType.split("/")[1].lower() != "rtx"]
+        if media.rtp.muxId and codecs:
+            out[media.rtp.muxId] = codecs[0].mimeType.lower()
+    return out
+
+
+def _pass_keyframe_requests(sender: RTCRtpSender, track: ForwardingTrack) -> None:
+    """Send a key frame request from the far end (RTCP PLI / FIR) on to our track's source.
+
+    aiortc's sender only flags its own encoder on such a request (`_send_keyframe`); forwarded
+    packets come from the source's encoder, which is the one that must start over.
+    """
+    own = sender._send_keyframe
+
+    def send_keyframe() -> None:
+        own()
+        track.request_keyframe()
+
+    sender._send_keyframe = send_keyframe  # type: ignore[method-assign]
 
 
 # --------------------------------------------------------------------------------------------
@@ -777,6 +928,8 @@ class MediaRegistry:
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
             logger.info("Participant(%s) sends %s", log_id, track.kind)
+            if track.kind == "video":
+                forward_encoded(track)  # before its receiver starts, which is after the answer
             room.add_inbound(participant, track)
 
         @pc.on("connectionstatechange")
@@ -799,11 +952,17 @@ class MediaRegistry:
                 kind, source_role, f"Participant({log_id}) {kind}<-{source_role}"
             )
             participant.outbound.append(track)
-            pc.addTrack(track)  # fills the first transceiver of this kind without a track
+            sender = pc.addTrack(track)  # fills the first transceiver of this kind without a track
+            _pass_keyframe_requests(sender, track)
         answer = await pc.createAnswer()
         await pc.setLocalDescription(answer)  # gathers all candidates: no trickle
         local = pc.localDescription
         sdp = local.sdp
+        sending = _sending_codecs(sdp)
+        for transceiver in pc.getTransceivers():
+            out = transceiver.sender.track
+            if isinstance(out, ForwardingTrack) and out.kind == "video":
+                out.sends_vp8 = sending.get(transceiver.mid or "") == VP8
         if self.min_video_kbps:
             sdp = add_video_min_bitrate(sdp, self.min_video_kbps)
         return sdp, local.type

@@ -25,14 +25,19 @@ from aiortc import (
     RTCBundlePolicy,
     RTCConfiguration,
     RTCPeerConnection,
+    RTCRtpSender,
     RTCSessionDescription,
     VideoStreamTrack,
 )
 from aiortc.mediastreams import MediaStreamError
-from av import AudioFrame, VideoFrame
+from aiortc.rtcrtpreceiver import RemoteStreamTrack
+from av import AudioFrame, CodecContext, Packet, VideoFrame
+from av.video.codeccontext import VideoCodecContext
+from av.video.frame import PictureType
 from starlette.applications import Starlette
 from starlette.requests import Request
 
+from consult.encoded_video import PictureLossWatcher, forward_encoded, vp8_keyframe_size
 from consult.media import (
     ForwardingTrack,
     MediaRegistry,
@@ -113,7 +118,13 @@ class Client:
     """One participant's browser, played by an aiortc peer."""
 
     def __init__(
-        self, http: httpx.AsyncClient, role: str, *, sends: bool = True, video: bool = True
+        self,
+        http: httpx.AsyncClient,
+        role: str,
+        *,
+        sends: bool = True,
+        video: bool = True,
+        codec: str | None = None,
     ) -> None:
         self.http = http
         self.role = role
@@ -130,6 +141,13 @@ class Client:
             self.pc.addTrack(ToneTrack(TONES[role]))
             if video:
                 self.pc.addTrack(ColourTrack(COLOURS[role]))
+        if codec is not None:  # offer this video codec only
+            capabilities = RTCRtpSender.getCapabilities("video").codecs
+            for transceiver in self.pc.getTransceivers():
+                if transceiver.kind == "video":
+                    transceiver.setCodecPreferences(
+                        [c for c in capabilities if c.mimeType in (codec, "video/rtx")]
+                    )
         self.pc.on("track", self._on_track)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
@@ -308,6 +326,11 @@ async def test_each_side_sees_and_hears_the_other_in_either_order(
         assert me.colours[0][SEEN_AS[me.role]] == 0, "a side must never get its own video back"
         assert me.colours[0]["other"] <= 2
     assert registry.participants(CALL) == {"customer": "connected", "staff": "connected"}
+    # The server passed the video on as it came, without decoding and re-encoding it.
+    for role in (first, second):
+        (video,) = (t for t in registry.rooms[CALL].participants[role].outbound
+                    if t.kind == "video")  # fmt: skip
+        assert video.packets_forwarded >= 10 and video.sends_vp8
 
 
 async def test_leave_and_rejoin_resumes_media(
@@ -594,6 +617,207 @@ async def test_forwarding_track_switches_sources_seamlessly() -> None:
     assert pts == sorted(pts, key=lambda p: p or 0) and len(set(pts)) == len(pts)
     assert all(f.time_base == fractions.Fraction(1, 90_000) for f in frames)
     track.stop()
+
+
+def vp8_packets(rgb: tuple[int, int, int], count: int, keyframes: set[int]) -> list[Packet]:
+    """`count` VP8 frames of one colour from libvpx, key frames at the given indexes only."""
+    encoder = CodecContext.create("libvpx", "w")
+    assert isinstance(encoder, VideoCodecContext)
+    encoder.width, encoder.height, encoder.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+    encoder.time_base = fractions.Fraction(1, 30)
+    encoder.gop_size = 3000
+    encoder.options = {"deadline": "realtime", "lag-in-frames": "0"}
+    image = np.zeros((HEIGHT, WIDTH, 3), dtype=np.uint8)
+    image[:, :] = rgb
+    packets: list[Packet] = []
+    for index in range(count):
+        frame = VideoFrame.from_ndarray(image, format="rgb24").reformat(format="yuv420p")
+        frame.pts = index
+        frame.pict_type = PictureType.I if index in keyframes else PictureType.NONE
+        packets += encoder.encode(frame)
+    assert [p.is_keyframe for p in packets] == [i in keyframes for i in range(count)]
+    return packets
+
+
+def inbound_video(packets: list[Packet]) -> MediaStreamTrack:
+    """An inbound track as aiortc makes one, marked for forwarding, with `packets` queued."""
+    track = RemoteStreamTrack(kind="video")
+    forward_encoded(track)
+    for packet in packets:
+        track._queue.put_nowait(Packet(bytes(packet)))  # as the receiver makes them: no flags
+    return track
+
+
+class CountedKeyframes:
+    """Stands in for a receiver's KeyframeSource: counts the requests, tells of a loss."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.watchers: list[PictureLossWatcher] = []
+
+    def request(self) -> None:
+        self.requests += 1
+
+    def watch(self, watcher: PictureLossWatcher) -> None:
+        self.watchers.append(watcher)
+
+    def unwatch(self, watcher: PictureLossWatcher) -> None:
+        self.watchers.remove(watcher)
+
+
+async def test_forwarding_track_passes_vp8_on_from_a_key_frame() -> None:
+    from aiortc.contrib.media import MediaRelay
+
+    packets = vp8_packets(COLOURS["customer"], 6, keyframes={0, 3})
+    upstream = inbound_video(packets[1:])  # joins mid-stream: P P K P P
+    keyframes = CountedKeyframes()
+    track = ForwardingTrack("video", "customer", "test")
+    track.attach(upstream, MediaRelay(), keyframes)
+    assert keyframes.watchers == [track] and keyframes.requests == 1  # asked at once
+    received = [await track.recv() for _ in range(3)]
+    # The two frames before the key frame cannot be decoded: dropped, and a key frame asked for.
+    out = [p for p in received if isinstance(p, Packet)]
+    assert len(out) == 3 and keyframes.requests == 3
+    assert [bytes(p) for p in out] == [bytes(p) for p in packets[3:]]
+    assert [p.is_keyframe for p in out] == [True, False, False]
+    decoder = CodecContext.create("libvpx", "r")
+    assert isinstance(decoder, VideoCodecContext)
+    pictures = [f for p in out for f in decoder.decode(p)]
+    assert [classify(f) for f in pictures] == ["red"] * 3
+    assert [p.time_base for p in out] == [fractions.Fraction(1, 90_000)] * 3
+    assert out[0].pts < out[1].pts < out[2].pts  # type: ignore[operator]
+
+    upstream._queue.put_nowait(None)  # type: ignore[attr-defined]  # ended, as aiortc ends it
+    # The sender left: black, and our encoder's frame must not refer to the forwarded ones.
+    black = await track.recv()
+    assert keyframes.watchers == []
+    assert isinstance(black, VideoFrame) and classify(black) == "black"
+    assert (black.width, black.height) == (WIDTH, HEIGHT)  # read from the key frame's header
+    assert black.pict_type == PictureType.I
+    again = await track.recv()
+    assert isinstance(again, VideoFrame) and again.pict_type == PictureType.NONE
+    track.stop()
+
+
+async def test_after_a_lost_frame_forwarding_resumes_at_the_next_key_frame() -> None:
+    from aiortc.contrib.media import MediaRelay
+
+    packets = vp8_packets(COLOURS["customer"], 5, keyframes={0, 3})
+    keyframes = CountedKeyframes()
+    track = ForwardingTrack("video", "customer", "test")
+    track.attach(inbound_video(packets), MediaRelay(), keyframes)
+    first = await track.recv()
+    assert isinstance(first, Packet) and first.is_keyframe
+    keyframes.watchers[0].picture_lost()  # what the receiver says when it asks for a key frame
+    after = await track.recv()
+    assert isinstance(after, Packet) and bytes(after) == bytes(packets[3])  # 1 and 2 dropped
+    track.stop()
+
+
+async def test_forwarding_track_decodes_for_a_peer_without_vp8() -> None:
+    from aiortc.contrib.media import MediaRelay
+
+    packets = vp8_packets(COLOURS["staff"], 3, keyframes={0})
+    track = ForwardingTrack("video", "staff", "test")
+    track.sends_vp8 = False
+    track.attach(inbound_video(packets), MediaRelay())
+    frames = [await track.recv() for _ in range(3)]
+    assert all(isinstance(f, VideoFrame) for f in frames)
+    assert [classify(f) for f in frames] == ["blue"] * 3
+    assert track.packets_forwarded == 0 and track.frames_forwarded == 3
+    track.stop()
+
+
+async def test_a_corrupt_frame_for_a_peer_without_vp8_waits_for_the_next_key_frame() -> None:
+    from aiortc.contrib.media import MediaRelay
+
+    key, inter, key2 = vp8_packets(COLOURS["staff"], 3, keyframes={0, 2})
+    broken = bytes(key)[:10] + bytes(len(bytes(key)) - 10)  # a key frame header, then zeros
+    track = ForwardingTrack("video", "staff", "test")
+    track.sends_vp8 = False
+    track.attach(inbound_video([Packet(broken), inter, key2]), MediaRelay())
+    frame = await track.recv()  # the broken one is refused, P is dropped, K decodes
+    assert isinstance(frame, VideoFrame) and classify(frame) == "blue"
+    assert track.frames_forwarded == 1
+    track.stop()
+
+
+def test_vp8_key_frames_are_recognised_with_their_size() -> None:
+    key, inter = vp8_packets(COLOURS["staff"], 2, keyframes={0})
+    assert vp8_keyframe_size(bytes(key)) == (WIDTH, HEIGHT)
+    assert vp8_keyframe_size(bytes(inter)) is None
+    assert vp8_keyframe_size(b"") is None and vp8_keyframe_size(bytes(key)[:9]) is None
+
+
+async def test_a_peer_without_vp8_still_sees_and_is_seen(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client]
+) -> None:
+    """H.264 only (some Safari set-ups): forwarded VP8 is decoded for it, its video encoded."""
+    staff = Client(http, "staff", codec="video/H264")
+    customer = Client(http, "customer")
+    clients += [staff, customer]
+    await staff.join()
+    await customer.join()
+    await until(connected(registry, "customer", "staff"))
+    await until(sees(staff, "red", 10), what="the H.264 side sees the customer")
+    await until(sees(customer, "blue", 10), what="the customer sees the H.264 side")
+    room = registry.rooms[CALL]
+    (to_staff,) = (t for t in room.participants["staff"].outbound if t.kind == "video")
+    assert not to_staff.sends_vp8 and to_staff.packets_forwarded == 0
+    assert staff.colours[0]["other"] <= 2
+
+
+async def test_a_key_frame_request_reaches_the_sending_browser(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client]
+) -> None:
+    """A viewer that lost the picture asks the server; the customer's encoder must start over."""
+    staff, customer = await connected_pair(registry, http, clients)
+    await until(sees(staff, "red", 5), what="staff sees the customer")
+    (sender,) = (s for s in customer.pc.getSenders() if s.track and s.track.kind == "video")
+    requests: list[float] = []
+    own = sender._send_keyframe
+
+    def counted() -> None:
+        requests.append(time.monotonic())
+        own()
+
+    sender._send_keyframe = counted  # type: ignore[method-assign]
+    (receiver,) = (r for r in staff.pc.getReceivers() if r.track.kind == "video")
+    ssrcs = [s.source for s in receiver.getSynchronizationSources()]
+    deadline = time.monotonic() + 5
+    while not requests and time.monotonic() < deadline:
+        for ssrc in ssrcs:
+            await receiver._send_rtcp_pli(ssrc)
+        await asyncio.sleep(0.2)
+    assert requests, "the staff side's PLI never reached the customer's sender"
+    count = staff.colours[0]["red"]
+    await until(sees(staff, "red", count + 10), what="the picture goes on")
+
+
+async def test_a_picture_loss_upstream_holds_forwarding_until_the_key_frame(
+    registry: MediaRegistry, http: httpx.AsyncClient, clients: list[Client]
+) -> None:
+    """When the server's receiver asks for a key frame (aiortc's jitter buffer lost a frame),
+    the tracks forwarding that video are told, and resume once the key frame comes."""
+    staff, _ = await connected_pair(registry, http, clients)
+    await until(sees(staff, "red", 5), what="staff sees the customer")
+    room = registry.rooms[CALL]
+    (to_staff,) = (t for t in room.participants["staff"].outbound if t.kind == "video")
+    told: list[str] = []
+
+    class Probe:
+        def picture_lost(self) -> None:
+            told.append("lost")
+
+    probe = Probe()
+    room.participants["customer"].keyframes["video"].watch(probe)
+    server_pc = room.participants["customer"].pc
+    (receiver,) = (r for r in server_pc.getReceivers() if r.track.kind == "video")
+    before = to_staff.packets_forwarded
+    await receiver._send_rtcp_pli(receiver.getSynchronizationSources()[0].source)
+    assert told == ["lost"]
+    await until(lambda: to_staff.packets_forwarded >= before + 10, what="forwarding resumes")
+    assert staff.colours[0]["other"] <= 2
 
 
 def test_copy_video_is_an_independent_frame() -> None:
