@@ -232,6 +232,9 @@ class ForwardingTrack(MediaStreamTrack):
         self._vp8_decoder: Vp8Decoder | None = None
         self.frames_forwarded = 0
         self.packets_forwarded = 0  # of those, passed on still encoded
+        self.packets_dropped = 0  # waiting for a key frame
+        self._wanted_since: float | None = None  # the first packet dropped for want of one
+        self._dropped = 0
         self.frames_filled = 0
 
     # -- switching -----------------------------------------------------------------------------
@@ -362,9 +365,17 @@ class ForwardingTrack(MediaStreamTrack):
         data = bytes(packet)  # our own copy: the relay hands one object to every consumer
         size = vp8_keyframe_size(data)
         if size is not None:
+            if self._keyframe_wanted and self._wanted_since is not None:
+                logger.info("%s: key frame after %d dropped packets, %.0f ms", self.label,
+                            self._dropped, (time.monotonic() - self._wanted_since) * 1000)  # fmt: skip
             self._size = size
             self._keyframe_wanted = False
+            self._wanted_since, self._dropped = None, 0
         elif self._keyframe_wanted:
+            if self._wanted_since is None:
+                self._wanted_since = time.monotonic()
+            self._dropped += 1
+            self.packets_dropped += 1
             self.request_keyframe()
             return None
         if not self.sends_vp8:

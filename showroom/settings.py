@@ -66,6 +66,8 @@ class Settings:
     queue_answer_s: int = 120
     # A walk-in caller whose page has been closed (no connection) this long leaves the queue.
     queue_gone_s: int = 30
+    # What the app's own modules (showroom.*, consult.*) log to standard error.
+    log_level: str = "INFO"
 
 
 @lru_cache(maxsize=1)
@@ -96,4 +98,12 @@ def get_settings() -> Settings:
         link_grace_hours=int(os.environ.get("SHOWROOM_LINK_GRACE_HOURS", "2")),
         queue_answer_s=int(os.environ.get("SHOWROOM_QUEUE_ANSWER_S", "120")),
         queue_gone_s=int(os.environ.get("SHOWROOM_QUEUE_GONE_S", "30")),
+        log_level=_log_level(os.environ.get("SHOWROOM_LOG_LEVEL", "INFO")),
     )
+
+
+def _log_level(name: str) -> str:
+    level = name.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError(f"SHOWROOM_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {name!r}")
+    return level

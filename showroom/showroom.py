@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import sys
 from collections.abc import AsyncIterator
 
 import reflex as rx
@@ -25,6 +27,21 @@ from showroom.pages import (
 from showroom.pages import admin_catalogue as catalogue_admin
 from showroom.panorama.jobs import panorama_worker
 from showroom.settings import get_settings
+
+
+def log_to_stderr(level: str) -> None:
+    """Our modules' records to standard error (Reflex configures only its own logger)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("showroom", "consult"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:  # once, even if this module is imported again
+            logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+log_to_stderr(get_settings().log_level)
 
 # The one registry of live peer connections in this process, closed on shutdown.
 media = MediaRegistry(ice_servers=get_settings().ice_servers)
