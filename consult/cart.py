@@ -166,6 +166,16 @@ def add_to_cart(
         raise CartError("cart.refused") from error
 
 
+def remove_one(session: Session, consultation_id: int, product_id: int) -> Order:
+    """One fewer of a product in the call's cart (the last one removes the line)."""
+    _live_call(session, consultation_id)
+    order = draft_of(session, consultation_id)
+    line = next((x for x in order.lines if x.product_id == product_id), None) if order else None
+    if order is None or line is None:
+        raise CartError("cart.not_in_cart")
+    return set_line(session, order, product_id, line.quantity - 1)
+
+
 def set_quantity(session: Session, consultation_id: int, product_id: int, quantity: int) -> Order:
     _live_call(session, consultation_id)
     order = draft_of(session, consultation_id)

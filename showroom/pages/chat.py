@@ -15,7 +15,14 @@ from typing import Any, cast
 import reflex as rx
 from reflex_base.event import EventSpec
 
-from consult.cart import CartError, add_to_cart, cards_of, cart_view, set_quantity
+from consult.cart import (
+    CartError,
+    add_to_cart,
+    cards_of,
+    cart_view,
+    remove_one,
+    set_quantity,
+)
 from consult.consultations import (
     MAX_MESSAGE,
     ChatError,
@@ -111,7 +118,12 @@ class ChatState(rx.State):
     async def remove_from_cart(self, product_id: str | int) -> None:
         await self._change_cart(str(product_id), 0)
 
+    @rx.event
+    async def one_fewer_in_cart(self, product_id: str | int) -> None:
+        await self._change_cart(str(product_id), -1)
+
     async def _change_cart(self, product_id: str, quantity: int | None) -> None:
+        """Add one (quantity None), take one off (-1) or set how many (0 removes)."""
         # Ids come from the browser (a card's product id arrives as a number): never trust.
         if not product_id.isdigit() or not self.consultation_id:
             return
@@ -120,6 +132,8 @@ class ChatState(rx.State):
             with session_scope() as session:
                 if quantity is None:
                     add_to_cart(session, self.consultation_id, int(product_id), lang=self._lang)
+                elif quantity == -1:
+                    remove_one(session, self.consultation_id, int(product_id))
                 else:
                     set_quantity(session, self.consultation_id, int(product_id), quantity)
         except CartError as error:
@@ -218,6 +232,7 @@ async def publish_cart(consultation_id: int) -> None:
 ADD_TO_CART: Any = ChatState.add_to_cart
 CARDS: Any = ChatState.cards
 REMOVE_FROM_CART: Any = ChatState.remove_from_cart
+ONE_FEWER_IN_CART: Any = ChatState.one_fewer_in_cart
 
 
 def text_part(part: Any) -> rx.Component:
@@ -378,18 +393,46 @@ def chat_line(message: Any) -> rx.Component:
 
 
 def cart_line(line: Any) -> rx.Component:
+    product_id = line["product_id"].to(str)
     return rx.hstack(
-        rx.text(line["name"].to(str), size="2"),
-        rx.text("× " + line["quantity"].to(str), size="2", color_scheme="gray"),
-        rx.spacer(),
-        rx.text(line["amount"].to(str), size="2"),
+        rx.text(line["name"].to(str), size="2", flex="1", min_width="0"),
+        rx.hstack(
+            rx.icon_button(
+                rx.icon("minus", size=12),
+                size="1",
+                variant="soft",
+                color_scheme="gray",
+                aria_label=T["chat.one_fewer"],
+                on_click=ONE_FEWER_IN_CART(product_id),
+                class_name="cart-less",
+            ),
+            rx.text(
+                line["quantity"].to(str),
+                size="2",
+                class_name="cart-quantity",
+                min_width="1.5em",
+                text_align="center",
+            ),
+            rx.icon_button(
+                rx.icon("plus", size=12),
+                size="1",
+                variant="soft",
+                color_scheme="gray",
+                aria_label=T["chat.one_more"],
+                on_click=ADD_TO_CART(product_id),
+                class_name="cart-more",
+            ),
+            spacing="1",
+            align="center",
+        ),
+        rx.text(line["amount"].to(str), size="2", min_width="6em", text_align="right"),
         rx.icon_button(
             rx.icon("x", size=12),
             size="1",
             variant="ghost",
             color_scheme="gray",
             aria_label=T["chat.remove_from_cart"],
-            on_click=REMOVE_FROM_CART(line["product_id"].to(str)),
+            on_click=REMOVE_FROM_CART(product_id),
         ),
         width="100%",
         align="center",

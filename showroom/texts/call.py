@@ -51,6 +51,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chat.view_in_tour": ("View in the tour", "ツアーで見る"),
     "chat.add_to_cart": ("Add to cart", "カートに追加"),
     "chat.remove_from_cart": ("Remove from cart", "カートから削除"),
+    "chat.one_more": ("One more", "1点追加"),
+    "chat.one_fewer": ("One fewer", "1点減らす"),
+    "cart.not_in_cart": (
+        "That product is no longer in the cart.",
+        "この商品はもうカートにありません。",
+    ),
     "chat.cart": ("Cart", "カート"),
     "cart.empty": ("The cart is empty.", "カートは空です。"),
     "cart.refused": (

@@ -128,6 +128,13 @@ def test_walk_in_call_with_video_chat_and_payment(
     card.get_by_role("button", name="Add to cart").click()
     expect(staff.locator("#cart-total")).to_have_text("¥248,000")
     expect(customer.locator("#cart-total")).to_have_text("¥248,000")
+    # Either side changes how many: one more from staff, one fewer from the customer.
+    staff.locator("#cart").get_by_role("button", name="One more").click()
+    expect(customer.locator("#cart .cart-quantity")).to_have_text("2")
+    expect(customer.locator("#cart-total")).to_have_text("¥496,000")
+    customer.locator("#cart").get_by_role("button", name="One fewer").click()
+    expect(staff.locator("#cart .cart-quantity")).to_have_text("1")
+    expect(staff.locator("#cart-total")).to_have_text("¥248,000")
     customer.screenshot(path=ARTIFACTS / "call-customer-card.png", full_page=True)
     staff.screenshot(path=ARTIFACTS / "call-staff-tools.png", full_page=True)
 

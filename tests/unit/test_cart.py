@@ -12,6 +12,7 @@ from consult.cart import (
     cart_view,
     draft_of,
     push_card,
+    remove_one,
     request_cart_payment,
     search_products,
     set_quantity,
@@ -68,6 +69,14 @@ def test_both_sides_build_one_cart_and_staff_ask_for_payment(session: Session) -
     view = cart_view(session, call.id, "en")
     assert [(x["name"], x["quantity"]) for x in view["lines"]] == [("Sofa", "1"), ("Lamp", "2")]
     assert (view["total"], view["count"]) == ("¥284,000", 3)
+    remove_one(session, call.id, lamp.id)
+    assert cart_view(session, call.id, "en")["lines"][1]["quantity"] == "1"
+    remove_one(session, call.id, lamp.id)  # the last one: the line goes
+    assert cart_view(session, call.id, "en")["total"] == "¥248,000"
+    with pytest.raises(CartError) as gone:
+        remove_one(session, call.id, lamp.id)
+    assert gone.value.key == "cart.not_in_cart"
+    add_to_cart(session, call.id, lamp.id)
     set_quantity(session, call.id, lamp.id, 0)
     assert cart_view(session, call.id, "en")["total"] == "¥248,000"
     with pytest.raises(CartError):
