@@ -207,12 +207,14 @@ function qualityOf(rttMs, lossPct, receiving) {
 // The call itself, outside React: one instance per mounted panel.
 
 class CallSession {
-  constructor({ consultationId, token, apiBase, iceServers, update, remoteVideo }) {
+  constructor({ consultationId, token, apiBase, iceServers, sink, remoteVideo }) {
     this.base = `${apiBase}/api/rtc/${consultationId}`;
     this.apiBase = apiBase;
     this.ice = iceServers;
-    this.update = update; // (partial view) => void
+    this.view = { ...INITIAL_VIEW }; // everything told so far, for a panel that takes over
+    this.sink = sink; // (partial view) => void, or null while no panel shows this call
     this.remoteVideo = remoteVideo; // () => HTMLVideoElement
+    this.parkTimer = null;
     this.session = randomSession();
     this.storageKey = `showroom.call.${consultationId}`;
     this.headers = { "Content-Type": "application/json" };
@@ -252,6 +254,11 @@ class CallSession {
     window.addEventListener("online", this.onOnline);
     this.onPageHide = () => this.sendLeave("unload");
     window.addEventListener("pagehide", this.onPageHide);
+  }
+
+  update(partial) {
+    this.view = { ...this.view, ...partial };
+    if (this.sink && !this.disposed) this.sink(partial);
   }
 
   saved() {
@@ -814,6 +821,15 @@ class CallSession {
 // ---------------------------------------------------------------------------------------------
 // The view
 
+// React may take a panel down and put the same one back a moment later: Reflex re-renders the
+// page from its state when its websocket reconnects (after a network drop, just when the call
+// has recovered). Hanging up and joining again then would cost a second reconnection and read
+// as "left" + "reconnected". So a joined call whose panel goes away waits PARK_MS for a panel of
+// the same call to take it back before it hangs up. (Closing the tab still hangs up at once:
+// pagehide.)
+const PARK_MS = 3000;
+const parkedCalls = new Map(); // JSON [consultationId, token, apiBase, iceServers] -> CallSession
+
 const INITIAL_VIEW = {
   phase: "lobby",
   devicesReady: false,
@@ -1021,28 +1037,42 @@ export function CallVideo({
   }, [view.phase]);
 
   useEffect(() => {
-    setView(INITIAL_VIEW);
-    const call = new CallSession({
-      consultationId,
-      token,
-      apiBase,
-      iceServers,
-      update: (partial) => {
-        if (!call.disposed) setView((v) => ({ ...v, ...partial }));
-      },
-      remoteVideo: () => remoteRef.current,
-    });
-    callRef.current = call;
-    const saved = call.saved();
-    if (saved) {
-      // A reload during the call: straight back in, with the same choices.
-      call.camId = saved.camId || "";
-      call.micId = saved.micId || "";
-      call.join({ audioOnly: Boolean(saved.audioOnly) });
+    const key = JSON.stringify([consultationId, token, apiBase, iceServers]);
+    const sink = (partial) => setView((v) => ({ ...v, ...partial }));
+    const remoteVideo = () => remoteRef.current;
+    let call = parkedCalls.get(key);
+    if (call) {
+      // The same call, shown again: carry on with its connection and devices.
+      parkedCalls.delete(key);
+      clearTimeout(call.parkTimer);
+      Object.assign(call, { sink, remoteVideo });
+      setView(call.view);
+      call.attachRemote();
     } else {
-      call.preview({ wantVideo: true });
+      setView(INITIAL_VIEW);
+      call = new CallSession({ consultationId, token, apiBase, iceServers, sink, remoteVideo });
+      const saved = call.saved();
+      if (saved) {
+        // A reload during the call: straight back in, with the same choices.
+        call.camId = saved.camId || "";
+        call.micId = saved.micId || "";
+        call.join({ audioOnly: Boolean(saved.audioOnly) });
+      } else {
+        call.preview({ wantVideo: true });
+      }
     }
-    return () => call.dispose();
+    callRef.current = call;
+    const current = call;
+    return () => {
+      current.sink = null;
+      if (!current.joined) return current.dispose(); // the lobby: let the camera go at once
+      parkedCalls.set(key, current);
+      current.parkTimer = setTimeout(() => {
+        parkedCalls.delete(key);
+        current.dispose();
+      }, PARK_MS);
+      return undefined;
+    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [consultationId, token, apiBase, iceServers ? JSON.stringify(iceServers) : ""]);
 
