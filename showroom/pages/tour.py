@@ -421,11 +421,31 @@ class TourState(rx.State):
             return
         async with self:  # anything else: read the scene again
             scene_id, lang = self._scene_id, await self._lang()
+            store_id, store_slug, scene_slug = self.store_id, self.store_slug, self.scene_slug
+        if change.get("kind") == "scene" and change.get("store_id") == store_id:
+            # A scene of this store was added, renamed or re-tiled: the menu and plan too.
+            await self._reload_scene_list(scene_id, store_slug, scene_slug, lang)
+            return
         with session_scope() as session:
             markers = markers_of_scene(session, scene_id, lang)
         async with self:
             if self._scene_id == scene_id:
                 self.markers = markers
+
+    async def _reload_scene_list(
+        self, scene_id: int, store_slug: str, scene_slug: str, lang: str
+    ) -> None:
+        try:
+            with session_scope() as session:
+                view = scene_view(
+                    session, store_slug, scene_slug, lang, routes.MEDIA + "/panoramas"
+                )
+        except NotFound:  # this scene went away: the visitor keeps what they see
+            return
+        async with self:
+            if self._scene_id == scene_id:
+                self.markers, self.scenes, self.plan = view.markers, view.scenes, view.plan or []
+                self.scene_name = view.scene_name
 
 
 # --- Pieces of the page ---------------------------------------------------------------------

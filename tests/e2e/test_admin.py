@@ -66,6 +66,13 @@ def test_a_supervisor_adds_a_scene_and_a_hotspot_that_an_open_tour_shows(
     )
     shot(admin, "start")
 
+    # A customer is in the tour already: the new scene joins their scene menu when it is ready.
+    visitor = browser_context().pages[0]
+    visitor.goto(f"{app.url}/tour/aoyama/living")
+    scene_menu = visitor.get_by_role("navigation", name="Areas")
+    expect(scene_menu.get_by_role("button")).not_to_have_count(0, timeout=30_000)
+    expect(scene_menu.get_by_role("button", name="Annex")).to_have_count(0)
+
     admin.get_by_label("Scene name").fill("Annex")
     upload(admin, panorama_file(tmp_path / "annex.jpg"))
     row = admin.locator(".upload-row").filter(has_text="Annex")
@@ -78,6 +85,9 @@ def test_a_supervisor_adds_a_scene_and_a_hotspot_that_an_open_tour_shows(
     editor = admin.locator("[data-testid=panorama-editor][data-ready='true']")
     editor.wait_for(timeout=30_000)
     shot(admin, "scene-ready")
+
+    expect(scene_menu.get_by_role("button", name="Annex")).to_be_visible(timeout=SERVER_S)
+    visitor.close()
 
     # A customer has the new scene open already.
     customer = browser_context().pages[0]
