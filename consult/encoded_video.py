@@ -1,12 +1,12 @@
-"""Forward VP8 video through the server without decoding and re-encoding it.
+"""Forward VP8 video and Opus audio through the server without decoding and re-encoding them.
 
 aiortc 1.16 decodes everything it receives: each receiver's decoder thread asks
 `rtcrtpreceiver.get_decoder(codec)` for a decoder and queues what it returns onto the track. Its
 sender, though, packetizes pre-encoded `av.Packet`s as well as encoding frames. So a receiver
-marked with `forward_encoded` gets a "decoder" for VP8 that hands on the reassembled frame's
-bytes as a packet; the call's forwarding tracks pass those packets to their senders untouched.
-Re-encoding every relayed frame was the server's largest cost (about 0.85 of a core per 1:1 call
-at 640x480) and it added a generation of compression loss.
+marked with `forward_encoded` gets a "decoder" for VP8 and Opus that hands on the reassembled
+frame's bytes as a packet; the call's forwarding tracks pass those packets to their senders
+untouched. Re-encoding every relayed frame was the server's largest cost (about 0.85 of a core
+per 1:1 call at 640x480) and it added a generation of compression loss.
 
 The hook is installed once per process and changes nothing for receivers nobody marked (other
 codecs, and aiortc peers the process runs as clients, as the integration tests do): those
@@ -22,6 +22,7 @@ import logging
 import threading
 import time
 import weakref
+from fractions import Fraction
 from typing import Any, Protocol
 
 from aiortc import MediaStreamTrack, RTCRtpReceiver, rtcrtpreceiver
@@ -33,6 +34,8 @@ from av import Packet
 logger = logging.getLogger(__name__)
 
 VP8 = "video/vp8"
+OPUS = "audio/opus"
+OPUS_TIME_BASE = Fraction(1, 48_000)
 KEYFRAME_REQUEST_INTERVAL_S = 0.5  # at most this often per upstream: a PLI storm helps nobody
 
 _forwarded_queues: weakref.WeakSet[asyncio.Queue[Any]] = weakref.WeakSet()
@@ -64,6 +67,48 @@ class Vp8Forwarder(Decoder):
         return [packet]
 
 
+class OpusForwarder(Decoder):
+    """A 'decoder' that returns the Opus packet as it came."""
+
+    def decode(self, encoded_frame: JitterFrame) -> list[Any]:
+        packet = Packet(encoded_frame.data)
+        packet.pts = encoded_frame.timestamp
+        packet.time_base = OPUS_TIME_BASE
+        return [packet]
+
+
+_FORWARDERS: dict[str, type[Decoder]] = {VP8: Vp8Forwarder, OPUS: OpusForwarder}
+
+# RFC 6716 section 3.1: a packet's first byte (TOC) gives its configuration, and so the duration
+# of each frame in it (in 48 kHz samples), and how many frames it holds.
+_SILK_SAMPLES = (480, 960, 1920, 2880)  # 10, 20, 40, 60 ms
+_HYBRID_SAMPLES = (480, 960)
+_CELT_SAMPLES = (120, 240, 480, 960)  # 2.5, 5, 10, 20 ms
+
+
+def opus_samples(data: bytes) -> int | None:
+    """How many 48 kHz samples an Opus packet plays, or None if it is not a valid packet."""
+    if not data:
+        return None
+    config, code = data[0] >> 3, data[0] & 3
+    if config < 12:
+        per_frame = _SILK_SAMPLES[config % 4]
+    elif config < 16:
+        per_frame = _HYBRID_SAMPLES[config % 2]
+    else:
+        per_frame = _CELT_SAMPLES[config % 4]
+    if code == 0:
+        frames = 1
+    elif code in (1, 2):
+        frames = 2
+    elif len(data) >= 2:
+        frames = data[1] & 0x3F
+    else:
+        return None
+    samples = frames * per_frame
+    return samples if 0 < samples <= 5760 else None  # at most 120 ms per packet
+
+
 def is_vp8_keyframe(data: bytes) -> bool:
     """RFC 6386 section 9.1: bit 0 of the frame tag is 0 for a key frame, whose header then
     holds the start code 9d 01 2a."""
@@ -80,7 +125,7 @@ def vp8_keyframe_size(data: bytes) -> tuple[int, int] | None:
 
 
 def forward_encoded(track: MediaStreamTrack) -> None:
-    """Have this inbound track deliver VP8 as packets instead of decoded frames.
+    """Have this inbound track deliver VP8 or Opus as packets instead of decoded frames.
 
     Must be called before its receiver starts (from the peer connection's "track" event, which
     aiortc fires while applying the offer; the decoder thread starts once media flows).
@@ -92,7 +137,7 @@ def forward_encoded(track: MediaStreamTrack) -> None:
 
 
 def is_forwarded(track: MediaStreamTrack) -> bool:
-    """Whether `track` was marked by `forward_encoded` (its VP8 arrives as packets)."""
+    """Whether `track` was marked by `forward_encoded` (VP8 / Opus arrive as packets)."""
     queue = getattr(track, "_queue", None)
     return isinstance(queue, asyncio.Queue) and queue in _forwarded_queues
 
@@ -116,8 +161,9 @@ def install() -> None:
             original_worker(loop, input_q, output_q, decode_error)
 
         def get_decoder(codec: Any) -> Decoder:
-            if getattr(_thread, "forward", False) and codec.mimeType.lower() == VP8:
-                return Vp8Forwarder()
+            forwarder = _FORWARDERS.get(codec.mimeType.lower())
+            if forwarder is not None and getattr(_thread, "forward", False):
+                return forwarder()
             return original_get_decoder(codec)
 
         rtcrtpreceiver.decoder_worker = decoder_worker

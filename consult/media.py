@@ -37,6 +37,7 @@ from aiortc import (
     RTCRtpSender,
     RTCSessionDescription,
 )
+from aiortc.codecs.opus import OpusDecoder
 from aiortc.codecs.vpx import Vp8Decoder
 from aiortc.contrib.media import MediaRelay
 from aiortc.jitterbuffer import JitterFrame
@@ -47,11 +48,13 @@ from av.frame import Frame
 from av.video.frame import PictureType
 
 from consult.encoded_video import (
+    OPUS,
     VP8,
     Keyframes,
     KeyframeSource,
     forward_encoded,
     is_forwarded,
+    opus_samples,
     vp8_keyframe_size,
 )
 
@@ -200,7 +203,8 @@ class ForwardingTrack(MediaStreamTrack):
     encoded itself, packets are dropped (the last picture stays on screen) until a key frame
     comes, and the source is asked for one. The first black frame after forwarded packets is
     encoded as a key frame for the same reason. If this track's own peer did not negotiate VP8,
-    the packets are decoded here and re-encoded by the sender instead.
+    the packets are decoded here and re-encoded by the sender instead. Opus packets go out as
+    they came too, restamped on the track's running sample count (any packet starts anew).
     """
 
     def __init__(self, kind: str, source_role: str, label: str) -> None:
@@ -225,6 +229,8 @@ class ForwardingTrack(MediaStreamTrack):
         self._audio_out: list[AudioFrame] = []
         self._normalize = _AudioNormalizer()
         self.sends_vp8 = True  # what our sender negotiated; set once the answer is made
+        self.sends_opus = True
+        self._opus_decoder: OpusDecoder | None = None
         self._keyframes: Keyframes | None = None  # of the current source, for video
         self._keyframe_wanted = True  # the far end cannot decode forwarded packets before one
         self._forwarded_last = False  # the last thing sent was a forwarded packet
@@ -334,6 +340,12 @@ class ForwardingTrack(MediaStreamTrack):
             if not self._source_started:
                 self._source_started = True
                 logger.info("%s: first frame from its source", self.label)
+            if isinstance(frame, Packet) and self.kind == "audio":
+                sound = self._from_audio_packet(frame)
+                if sound is None:
+                    continue
+                self._stalled = False
+                return sound
             if isinstance(frame, Packet):
                 out = await self._from_packet(frame)
                 if out is None:  # no key frame yet: hold the picture, fill if it takes long
@@ -386,6 +398,27 @@ class ForwardingTrack(MediaStreamTrack):
         self.packets_forwarded += 1
         self._forwarded_last = True
         return self._stamp_video(out)
+
+    def _from_audio_packet(self, packet: Packet) -> Packet | AudioFrame | None:
+        """What to send for an Opus packet: itself, restamped on our sample count, or (for a
+        peer without Opus) its sound; nothing for a packet that is not valid Opus."""
+        data = bytes(packet)  # our own copy, as for video
+        samples = opus_samples(data)
+        if samples is None:
+            return None
+        if not self.sends_opus:
+            if self._opus_decoder is None:
+                self._opus_decoder = OpusDecoder()
+            for decoded in self._opus_decoder.decode(JitterFrame(data, 0)):
+                assert isinstance(decoded, AudioFrame)
+                self._audio_out.extend(self._normalize(decoded))
+            return self._stamp_audio(self._audio_out.pop(0)) if self._audio_out else None
+        out = Packet(data)
+        out.pts, out.time_base = self._samples, AUDIO_TIME_BASE
+        self._samples += samples
+        self.frames_forwarded += 1
+        self.packets_forwarded += 1
+        return out
 
     async def _decoded(self, data: bytes) -> VideoFrame | None:
         """Decode for a peer that takes another codec (its sender then encodes the frame)."""
@@ -939,8 +972,7 @@ class MediaRegistry:
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
             logger.info("Participant(%s) sends %s", log_id, track.kind)
-            if track.kind == "video":
-                forward_encoded(track)  # before its receiver starts, which is after the answer
+            forward_encoded(track)  # before its receiver starts, which is after the answer
             room.add_inbound(participant, track)
 
         @pc.on("connectionstatechange")
@@ -972,8 +1004,9 @@ class MediaRegistry:
         sending = _sending_codecs(sdp)
         for transceiver in pc.getTransceivers():
             out = transceiver.sender.track
-            if isinstance(out, ForwardingTrack) and out.kind == "video":
-                out.sends_vp8 = sending.get(transceiver.mid or "") == VP8
+            if isinstance(out, ForwardingTrack):
+                codec = sending.get(transceiver.mid or "")
+                out.sends_vp8, out.sends_opus = codec == VP8, codec == OPUS
         if self.min_video_kbps:
             sdp = add_video_min_bitrate(sdp, self.min_video_kbps)
         return sdp, local.type

@@ -32,12 +32,18 @@ from aiortc import (
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpreceiver import RemoteStreamTrack
 from av import AudioFrame, CodecContext, Packet, VideoFrame
+from av.audio.codeccontext import AudioCodecContext
 from av.video.codeccontext import VideoCodecContext
 from av.video.frame import PictureType
 from starlette.applications import Starlette
 from starlette.requests import Request
 
-from consult.encoded_video import PictureLossWatcher, forward_encoded, vp8_keyframe_size
+from consult.encoded_video import (
+    PictureLossWatcher,
+    forward_encoded,
+    opus_samples,
+    vp8_keyframe_size,
+)
 from consult.media import (
     ForwardingTrack,
     MediaRegistry,
@@ -326,11 +332,12 @@ async def test_each_side_sees_and_hears_the_other_in_either_order(
         assert me.colours[0][SEEN_AS[me.role]] == 0, "a side must never get its own video back"
         assert me.colours[0]["other"] <= 2
     assert registry.participants(CALL) == {"customer": "connected", "staff": "connected"}
-    # The server passed the video on as it came, without decoding and re-encoding it.
+    # The server passed sound and picture on as they came, without decoding and re-encoding.
     for role in (first, second):
-        (video,) = (t for t in registry.rooms[CALL].participants[role].outbound
-                    if t.kind == "video")  # fmt: skip
+        audio, video = sorted(registry.rooms[CALL].participants[role].outbound,
+                              key=lambda t: t.kind)  # fmt: skip
         assert video.packets_forwarded >= 10 and video.sends_vp8
+        assert audio.packets_forwarded >= 10 and audio.sends_opus
 
 
 async def test_leave_and_rejoin_resumes_media(
@@ -739,6 +746,67 @@ async def test_a_corrupt_frame_for_a_peer_without_vp8_waits_for_the_next_key_fra
     frame = await track.recv()  # the broken one is refused, P is dropped, K decodes
     assert isinstance(frame, VideoFrame) and classify(frame) == "blue"
     assert track.frames_forwarded == 1
+    track.stop()
+
+
+def opus_packets(count: int) -> list[Packet]:
+    """`count` 20 ms Opus packets of a tone, from libopus."""
+    encoder = CodecContext.create("libopus", "w")
+    assert isinstance(encoder, AudioCodecContext)
+    encoder.sample_rate, encoder.format, encoder.layout = 48_000, "s16", "stereo"
+    packets: list[Packet] = []
+    for index in range(count + 2):  # the encoder holds back a little
+        wave = np.sin(2 * math.pi * 440 * (np.arange(960) + index * 960) / 48_000) * 8000
+        frame = AudioFrame.from_ndarray(
+            np.repeat(wave.astype(np.int16), 2).reshape(1, -1), format="s16", layout="stereo"
+        )
+        frame.sample_rate, frame.pts = 48_000, index * 960
+        packets += encoder.encode(frame)
+    return packets[:count]
+
+
+def test_opus_packet_durations_are_read_from_the_toc() -> None:
+    assert [opus_samples(bytes(p)) for p in opus_packets(3)] == [960] * 3
+    assert opus_samples(bytes([1 << 3])) == 960  # SILK 20 ms, one frame
+    assert opus_samples(bytes([(31 << 3) | 1])) == 1920  # CELT 20 ms, two frames
+    assert opus_samples(bytes([(16 << 3) | 3, 4])) == 480  # CELT 2.5 ms, four frames
+    assert opus_samples(b"") is None and opus_samples(bytes([3])) is None  # no frame count
+    assert opus_samples(bytes([(3 << 3) | 3, 0])) is None  # zero frames
+    assert opus_samples(bytes([(3 << 3) | 3, 3])) is None  # 3 x 60 ms: over 120 ms
+
+
+async def test_forwarding_track_passes_opus_on_restamped() -> None:
+    from aiortc.contrib.media import MediaRelay
+
+    packets = opus_packets(3)
+    upstream = RemoteStreamTrack(kind="audio")
+    forward_encoded(upstream)
+    for packet in packets:
+        upstream._queue.put_nowait(Packet(bytes(packet)))
+    track = ForwardingTrack("audio", "customer", "test")
+    track.attach(upstream, MediaRelay())
+    out = [await track.recv() for _ in range(3)]
+    assert all(isinstance(p, Packet) for p in out)
+    assert [bytes(p) for p in out] == [bytes(p) for p in packets]  # type: ignore[arg-type]
+    assert [p.pts for p in out] == [0, 960, 1920]
+    assert track.packets_forwarded == 3
+    track.stop()
+
+
+async def test_forwarding_track_decodes_opus_for_a_peer_without_it() -> None:
+    from aiortc.contrib.media import MediaRelay
+
+    upstream = RemoteStreamTrack(kind="audio")
+    forward_encoded(upstream)
+    for packet in opus_packets(3):
+        upstream._queue.put_nowait(Packet(bytes(packet)))
+    track = ForwardingTrack("audio", "customer", "test")
+    track.sends_opus = False
+    track.attach(upstream, MediaRelay())
+    out = [await track.recv() for _ in range(3)]
+    assert all(isinstance(f, AudioFrame) and f.samples == 960 for f in out)
+    assert [f.format.name for f in out] == ["s16"] * 3  # type: ignore[union-attr]
+    assert track.packets_forwarded == 0
     track.stop()
 
 
