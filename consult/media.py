@@ -228,8 +228,9 @@ class ForwardingTrack(MediaStreamTrack):
         self._silence: AudioFrame | None = None
         self._audio_out: list[AudioFrame] = []
         self._normalize = _AudioNormalizer()
-        self.sends_vp8 = True  # what our sender negotiated; set once the answer is made
-        self.sends_opus = True
+        # What our sender sends with (set once the answer is made): packets of this codec go
+        # out as they came, any other codec is decoded here first.
+        self.codec = VP8 if kind == "video" else OPUS
         self._opus_decoder: OpusDecoder | None = None
         self._keyframes: Keyframes | None = None  # of the current source, for video
         self._keyframe_wanted = True  # the far end cannot decode forwarded packets before one
@@ -390,7 +391,7 @@ class ForwardingTrack(MediaStreamTrack):
             self.packets_dropped += 1
             self.request_keyframe()
             return None
-        if not self.sends_vp8:
+        if self.codec != VP8:
             return await self._decoded(data)
         out = Packet(data)
         out.is_keyframe = size is not None
@@ -406,7 +407,7 @@ class ForwardingTrack(MediaStreamTrack):
         samples = opus_samples(data)
         if samples is None:
             return None
-        if not self.sends_opus:
+        if self.codec != OPUS:
             if self._opus_decoder is None:
                 self._opus_decoder = OpusDecoder()
             for decoded in self._opus_decoder.decode(JitterFrame(data, 0)):
@@ -1005,8 +1006,7 @@ class MediaRegistry:
         for transceiver in pc.getTransceivers():
             out = transceiver.sender.track
             if isinstance(out, ForwardingTrack):
-                codec = sending.get(transceiver.mid or "")
-                out.sends_vp8, out.sends_opus = codec == VP8, codec == OPUS
+                out.codec = sending.get(transceiver.mid or "", "")
         if self.min_video_kbps:
             sdp = add_video_min_bitrate(sdp, self.min_video_kbps)
         return sdp, local.type

@@ -392,19 +392,27 @@ def chat_line(message: Any) -> rx.Component:
     )
 
 
+def cart_button(
+    icon: str, label: str, event: Any, variant: str = "soft", **props: Any
+) -> rx.Component:
+    return rx.icon_button(
+        rx.icon(icon, size=12),
+        size="1",
+        variant=variant,
+        color_scheme="gray",
+        aria_label=T[label],
+        on_click=event,
+        **props,
+    )
+
+
 def cart_line(line: Any) -> rx.Component:
     product_id = line["product_id"].to(str)
     return rx.hstack(
         rx.text(line["name"].to(str), size="2", flex="1", min_width="0"),
         rx.hstack(
-            rx.icon_button(
-                rx.icon("minus", size=12),
-                size="1",
-                variant="soft",
-                color_scheme="gray",
-                aria_label=T["chat.one_fewer"],
-                on_click=ONE_FEWER_IN_CART(product_id),
-                class_name="cart-less",
+            cart_button(
+                "minus", "chat.one_fewer", ONE_FEWER_IN_CART(product_id), class_name="cart-less"
             ),
             rx.text(
                 line["quantity"].to(str),
@@ -413,27 +421,12 @@ def cart_line(line: Any) -> rx.Component:
                 min_width="1.5em",
                 text_align="center",
             ),
-            rx.icon_button(
-                rx.icon("plus", size=12),
-                size="1",
-                variant="soft",
-                color_scheme="gray",
-                aria_label=T["chat.one_more"],
-                on_click=ADD_TO_CART(product_id),
-                class_name="cart-more",
-            ),
+            cart_button("plus", "chat.one_more", ADD_TO_CART(product_id), class_name="cart-more"),
             spacing="1",
             align="center",
         ),
         rx.text(line["amount"].to(str), size="2", min_width="6em", text_align="right"),
-        rx.icon_button(
-            rx.icon("x", size=12),
-            size="1",
-            variant="ghost",
-            color_scheme="gray",
-            aria_label=T["chat.remove_from_cart"],
-            on_click=REMOVE_FROM_CART(product_id),
-        ),
+        cart_button("x", "chat.remove_from_cart", REMOVE_FROM_CART(product_id), variant="ghost"),
         width="100%",
         align="center",
     )

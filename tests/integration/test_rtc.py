@@ -336,8 +336,8 @@ async def test_each_side_sees_and_hears_the_other_in_either_order(
     for role in (first, second):
         audio, video = sorted(registry.rooms[CALL].participants[role].outbound,
                               key=lambda t: t.kind)  # fmt: skip
-        assert video.packets_forwarded >= 10 and video.sends_vp8
-        assert audio.packets_forwarded >= 10 and audio.sends_opus
+        assert video.packets_forwarded >= 10 and video.codec == "video/vp8"
+        assert audio.packets_forwarded >= 10 and audio.codec == "audio/opus"
 
 
 async def test_leave_and_rejoin_resumes_media(
@@ -726,7 +726,7 @@ async def test_forwarding_track_decodes_for_a_peer_without_vp8() -> None:
 
     packets = vp8_packets(COLOURS["staff"], 3, keyframes={0})
     track = ForwardingTrack("video", "staff", "test")
-    track.sends_vp8 = False
+    track.codec = "video/h264"
     track.attach(inbound_video(packets), MediaRelay())
     frames = [await track.recv() for _ in range(3)]
     assert all(isinstance(f, VideoFrame) for f in frames)
@@ -741,7 +741,7 @@ async def test_a_corrupt_frame_for_a_peer_without_vp8_waits_for_the_next_key_fra
     key, inter, key2 = vp8_packets(COLOURS["staff"], 3, keyframes={0, 2})
     broken = bytes(key)[:10] + bytes(len(bytes(key)) - 10)  # a key frame header, then zeros
     track = ForwardingTrack("video", "staff", "test")
-    track.sends_vp8 = False
+    track.codec = "video/h264"
     track.attach(inbound_video([Packet(broken), inter, key2]), MediaRelay())
     frame = await track.recv()  # the broken one is refused, P is dropped, K decodes
     assert isinstance(frame, VideoFrame) and classify(frame) == "blue"
@@ -801,7 +801,7 @@ async def test_forwarding_track_decodes_opus_for_a_peer_without_it() -> None:
     for packet in opus_packets(3):
         upstream._queue.put_nowait(Packet(bytes(packet)))
     track = ForwardingTrack("audio", "customer", "test")
-    track.sends_opus = False
+    track.codec = "audio/pcmu"
     track.attach(upstream, MediaRelay())
     out = [await track.recv() for _ in range(3)]
     assert all(isinstance(f, AudioFrame) and f.samples == 960 for f in out)
@@ -831,7 +831,7 @@ async def test_a_peer_without_vp8_still_sees_and_is_seen(
     await until(sees(customer, "blue", 10), what="the customer sees the H.264 side")
     room = registry.rooms[CALL]
     (to_staff,) = (t for t in room.participants["staff"].outbound if t.kind == "video")
-    assert not to_staff.sends_vp8 and to_staff.packets_forwarded == 0
+    assert to_staff.codec == "video/h264" and to_staff.packets_forwarded == 0
     assert staff.colours[0]["other"] <= 2
 
 
