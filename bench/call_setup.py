@@ -49,7 +49,7 @@ import json
 from showroom.db import session_scope
 from showroom.models import Store
 from showroom.settings import get_settings
-from consult.consultations import customer_link, start_walk_in
+from consult.calls.consultations import customer_link, start_walk_in
 from sqlalchemy import select
 with session_scope() as s:
     store = s.scalars(select(Store).where(Store.slug == "aoyama")).one()

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
-from consult import bookings
-from consult.booking import GRANULE_MINUTES, SlotTaken, granules, to_minute
+from consult.booking import bookings
+from consult.booking.rules import GRANULE_MINUTES, SlotTaken, granules, to_minute
 from consult.models import Booking, BookingClaim, ConsultationType
 from showroom.db import make_engine
 from showroom.migrate import upgrade

@@ -84,7 +84,7 @@ def _peak_rss_mb() -> float:
 
 def run_child(source: Path, out: Path) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
-    from showroom.panorama.tiles import tile_panorama
+    from showroom.tours.panorama.tiles import tile_panorama
 
     before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()

@@ -16,7 +16,7 @@ trap cleanup EXIT INT TERM
 
 if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
   export STRIPE_API_BASE=${STRIPE_API_BASE:-http://127.0.0.1:$STRIPE_PORT}
-  python -m consult.localstripe_server --port "$STRIPE_PORT" \
+  python -m consult.commerce.localstripe_server --port "$STRIPE_PORT" \
     --webhook-url "http://127.0.0.1:$PORT/api/stripe/webhook" &
   pids+=($!)
 fi

@@ -14,18 +14,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from consult.booking import BookingError
-from consult.booking_mail import staff_feed
-from consult.bookings import staff_for_feed
-from consult.call_events import record_event
-from consult.consultations import chat_topic, consultation_for_link
-from consult.media import MediaRegistry
+from consult.booking.bookings import staff_for_feed
+from consult.booking.mail import staff_feed
+from consult.booking.rules import BookingError
+from consult.calls.consultations import chat_topic, consultation_for_link
+from consult.calls.events import record_event
+from consult.calls.monitoring import board
+from consult.commerce.webhooks import webhook_routes
+from consult.media.registry import MediaRegistry
+from consult.media.rtc_api import CallEnded, NotAuthenticated, rtc_routes
 from consult.models import Consultation
-from consult.monitoring import board
-from consult.rtc_api import CallEnded, NotAuthenticated, rtc_routes
-from consult.webhooks import webhook_routes
 from showroom import routes
-from showroom.catalogue_api import catalogue_routes
+from showroom.catalogue.api import catalogue_routes
 from showroom.db import session_scope
 from showroom.i18n import normalise_language, t
 from showroom.identity import LinkError, StaffIdentity, identify

@@ -209,7 +209,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Your browser cannot show 3D views (WebGL is off).",
         "お使いのブラウザでは3D表示ができません（WebGLが無効です）。",
     ),
-    # Booking rules (consult/booking.py)
+    # Booking rules (consult/booking/rules.py)
     "booking.slot_in_past": ("This time has already passed.", "この時間はすでに過ぎています。"),
     "booking.inside_notice": (
         "This time is too soon to book. Please choose a later time.",

@@ -20,7 +20,7 @@ from showroom.db import session_scope
 from showroom.identity import hash_password
 from showroom.models import Hotspot, Product, Scene, StaffMember, Stock, Store, WeeklyAvailability
 from showroom.settings import get_settings
-from showroom.tours import initials
+from showroom.tours.scenes import initials
 
 log = logging.getLogger(__name__)
 
@@ -312,8 +312,8 @@ def _seed_consultation_types(session: Session, store: Store) -> None:
 
 
 def _seed_scenes(session: Session, store: Store, products: dict[str, Product]) -> None:
-    from showroom.panorama.demo_layout import DEMO_SCENES
-    from showroom.panorama.render import direction_of_doorway, product_hotspots
+    from showroom.tours.panorama.demo_layout import DEMO_SCENES
+    from showroom.tours.panorama.render import direction_of_doorway, product_hotspots
 
     scenes = {}
     for order, spec in enumerate(DEMO_SCENES):
@@ -423,8 +423,8 @@ def ensure_floor_plan(session: Session) -> None:
 
 def product_photos(panorama: Image.Image, spec_slug: str, media_dir: Path, session: Session) -> int:
     """Photos of each product as it stands in the store, cut from the scene's panorama."""
-    from showroom.panorama.demo_layout import DEMO_SCENES
-    from showroom.panorama.render import product_hotspots
+    from showroom.tours.panorama.demo_layout import DEMO_SCENES
+    from showroom.tours.panorama.render import product_hotspots
 
     spec = next(s for s in DEMO_SCENES if s.slug == spec_slug)
     folder = media_dir / "products"
@@ -469,9 +469,9 @@ def perspective(
 
 def render_panoramas(session: Session, media_dir: Path, *, width: int = 4096) -> int:
     """Render and tile each demo scene whose tiles are missing; returns how many were made."""
-    from showroom.panorama.demo_layout import DEMO_SCENES
-    from showroom.panorama.render import render_scene
-    from showroom.panorama.tiles import tile_panorama
+    from showroom.tours.panorama.demo_layout import DEMO_SCENES
+    from showroom.tours.panorama.render import render_scene
+    from showroom.tours.panorama.tiles import tile_panorama
 
     specs = {spec.slug: spec for spec in DEMO_SCENES}
     made = 0

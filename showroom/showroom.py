@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 import reflex as rx
 
-from consult.media import MediaRegistry
-from consult.reminders import reminders
+from consult.booking.reminders import reminders
+from consult.media.registry import MediaRegistry
 from showroom.api import build_api
 from showroom.pages import (
     admin,
@@ -25,8 +25,8 @@ from showroom.pages import (
     tour,
 )
 from showroom.pages import admin_catalogue as catalogue_admin
-from showroom.panorama.jobs import panorama_worker
 from showroom.settings import get_settings
+from showroom.tours.panorama.jobs import panorama_worker
 
 
 def log_to_stderr(level: str) -> None:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from consult import bookings
+from consult.booking import bookings
 from consult.models import ConsultationType, Question
 from showroom.identity import hash_password
 from showroom.models import Hotspot, Product, Scene, StaffMember, Stock, Store, WeeklyAvailability

@@ -1,8 +1,8 @@
 """Store admin: upload panoramas with progress, and author each scene's hotspots and views.
 
-The page holds ids and plain data only; every change goes through `showroom.authoring`
+The page holds ids and plain data only; every change goes through `showroom.tours.authoring`
 (checked, committed in one transaction, then published so that open tours reload) and
-uploads through `showroom.panorama.jobs` (streamed to disk up to the limit, then queued for
+uploads through `showroom.tours.panorama.jobs` (streamed to disk up to the limit, then queued for
 the worker that runs with the app).
 """
 
@@ -16,17 +16,18 @@ from typing import Any
 import reflex as rx
 from reflex_base.event import EventSpec
 
-from showroom import authoring, routes
-from showroom.authoring import AuthoringError, SceneChange
+from showroom import routes
 from showroom.components.panorama_editor import panorama_editor
 from showroom.db import session_scope
 from showroom.i18n import t
 from showroom.identity import StaffIdentity
 from showroom.layout import T, forbidden_or, has_items, notice, page
 from showroom.models import Store
-from showroom.panorama import jobs
-from showroom.panorama.tiles import PanoramaError
 from showroom.session_state import SessionState
+from showroom.tours import authoring
+from showroom.tours.authoring import AuthoringError, SceneChange
+from showroom.tours.panorama import jobs
+from showroom.tours.panorama.tiles import PanoramaError
 
 UPLOAD_ID = "panorama-upload"
 POLL_S = 0.5  # how often the upload list is refreshed while a job is unfinished

@@ -1,7 +1,7 @@
 """Store admin: products, prices and stock in a table, CSV import, and the POS/ERP API key.
 
 Supervisors only. The state holds plain rows and message codes; the work is done by
-`showroom.catalogue`. The API key reaches the browser only when the supervisor presses
+`showroom.catalogue.products`. The API key reaches the browser only when the supervisor presses
 "show the key", and leaves the state again on "hide" and whenever the page loads.
 """
 
@@ -13,7 +13,7 @@ import reflex as rx
 from reflex_base.event import EventSpec
 
 from showroom import routes
-from showroom.catalogue import (
+from showroom.catalogue.products import (
     MAX_CSV_BYTES,
     STOCK_PREFIX,
     CatalogueChange,
@@ -156,7 +156,7 @@ class AdminCatalogueState(rx.State):
     async def download(self) -> EventSpec | None:
         if not await self._supervisor():
             return None
-        from showroom.catalogue import export_csv
+        from showroom.catalogue.products import export_csv
 
         with session_scope() as session:
             text = export_csv(session)

@@ -18,9 +18,7 @@ from reflex_base.event import EventSpec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult.booking import BookingError, Slot, SlotTaken, clean_tour_view
-from consult.booking_mail import WEEKDAYS_JA, format_time, notify_waitlist, send_booking_mail
-from consult.bookings import (
+from consult.booking.bookings import (
     book,
     booking_for_link,
     cancel,
@@ -31,7 +29,9 @@ from consult.bookings import (
     reschedule,
     rules_of,
 )
-from consult.consultations import JOIN_EARLY, CallNotOpen, call_for_booking, customer_link
+from consult.booking.mail import WEEKDAYS_JA, format_time, notify_waitlist, send_booking_mail
+from consult.booking.rules import BookingError, Slot, SlotTaken, clean_tour_view
+from consult.calls.consultations import JOIN_EARLY, CallNotOpen, call_for_booking, customer_link
 from consult.mail import MailError, mailer_from_settings
 from consult.models import Booking, ConsultationType
 from showroom import routes
@@ -42,7 +42,7 @@ from showroom.models import Product, StaffMember, Store
 from showroom.seed import initials
 from showroom.session_state import SessionState
 from showroom.settings import get_settings
-from showroom.tours import localised
+from showroom.tours.scenes import localised
 
 log = logging.getLogger(__name__)
 ANYONE = "0"  # the staff choice meaning "anyone available"

@@ -9,9 +9,9 @@ from typing import Any, cast
 import reflex as rx
 from reflex_base.event import EventSpec
 
+from consult.calls.consultations import ChatError, chat_topic, consultation_for_link, message_dict
+from consult.calls.queue import QueueError, give_up, leave_message, mark_unanswered, place_in_queue
 from consult.components.call_video import call_video
-from consult.consultations import ChatError, chat_topic, consultation_for_link, message_dict
-from consult.queue import QueueError, give_up, leave_message, mark_unanswered, place_in_queue
 from showroom import routes
 from showroom.components.guided_tour import guided_tour
 from showroom.db import session_scope

@@ -15,15 +15,7 @@ from typing import Any, cast
 import reflex as rx
 from reflex_base.event import EventSpec
 
-from consult.cart import (
-    CartError,
-    add_to_cart,
-    cards_of,
-    cart_view,
-    remove_one,
-    set_quantity,
-)
-from consult.consultations import (
+from consult.calls.consultations import (
     MAX_MESSAGE,
     ChatError,
     chat_topic,
@@ -35,7 +27,15 @@ from consult.consultations import (
     status_event,
     status_of,
 )
-from showroom import catalogue
+from consult.commerce.cart import (
+    CartError,
+    add_to_cart,
+    cards_of,
+    cart_view,
+    remove_one,
+    set_quantity,
+)
+from showroom.catalogue import products
 from showroom.db import session_scope, utcnow
 from showroom.layout import T, has_items
 from showroom.pubsub import get_broker
@@ -156,7 +156,7 @@ class ChatState(rx.State):
         try:
             async with (
                 broker.subscribe(chat_topic(consultation_id)) as queue,
-                broker.subscribe(catalogue.TOPIC) as stock_changes,
+                broker.subscribe(products.TOPIC) as stock_changes,
             ):
                 forward = asyncio.create_task(_forward_stock(stock_changes, queue))
                 try:

@@ -1,7 +1,7 @@
 """Guided tour in a call: one substate for both sides (the call pages each insert
 `guided_tour(role)` from showroom/components/guided_tour.py).
 
-Staff steer: their viewer's moves (≤ 5/s) are checked (consult/guide.py) and published on the
+Staff steer: their viewer's moves (≤ 5/s) are checked (consult/calls/guide.py) and published on the
 call's guide topic. The customer's page follows them while the staff member holds control.
 On/off and the start scene are stored as call events; the newest view is gossiped: a page
 that opens says `hello` and every page that knows a view answers with its newest one (the
@@ -18,9 +18,9 @@ from typing import Any
 import reflex as rx
 from reflex_base.event import EventSpec
 
-from consult import guide
-from consult.consultations import consultation_for_link, status_of
-from consult.guide import GuideError, GuideView
+from consult.calls import guide
+from consult.calls.consultations import consultation_for_link, status_of
+from consult.calls.guide import GuideError, GuideView
 from showroom import routes
 from showroom.db import session_scope
 from showroom.identity import LinkError

@@ -10,7 +10,7 @@ from showroom import routes
 from showroom.db import session_scope
 from showroom.layout import T, has_items, page
 from showroom.session_state import SessionState
-from showroom.tours import list_stores
+from showroom.tours.scenes import list_stores
 
 
 class IndexState(rx.State):

@@ -11,16 +11,16 @@ from typing import Any
 import reflex as rx
 from reflex_base.event import EventSpec
 
-from consult.checkout import (
+from consult.commerce.checkout import (
     charge_card,
     order_for_link,
     order_status,
     order_summary,
     start_card_payment,
 )
+from consult.commerce.payments import PaymentError, StripeGateway
 from consult.components.card_payment import card_payment
 from consult.models import Order
-from consult.payments import PaymentError, StripeGateway
 from showroom import routes
 from showroom.db import session_scope
 from showroom.identity import LinkError

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from reflex_base.event import EventSpec
 
-from consult.availability import (
+from consult.booking.availability import (
     AvailabilityError,
     clear_date,
     dates_of,
@@ -20,16 +20,22 @@ from consult.availability import (
     set_date,
     week_of,
 )
-from consult.booking import BookingError
-from consult.bookings import get_booking, mark_outcome, staff_feed_token
-from consult.consultations import (
+from consult.booking.bookings import get_booking, mark_outcome, staff_feed_token
+from consult.booking.rules import BookingError
+from consult.booking.staff_schedule import upcoming
+from consult.calls.consultations import (
     CallNotOpen,
     call_for_booking,
 )
-from consult.presence import PresenceError, heartbeat, set_presence
-from consult.queue import QueueError, accept, joinable_bookings, messages_left, queue_for_staff
-from consult.staff_schedule import upcoming
-from consult.transfer import my_calls
+from consult.calls.presence import PresenceError, heartbeat, set_presence
+from consult.calls.queue import (
+    QueueError,
+    accept,
+    joinable_bookings,
+    messages_left,
+    queue_for_staff,
+)
+from consult.calls.transfer import my_calls
 from showroom import routes
 from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, notice, page

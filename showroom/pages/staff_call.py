@@ -8,19 +8,13 @@ from typing import Any
 import reflex as rx
 from reflex_base.event import EventSpec
 
-from consult.call_context import call_context
-from consult.cart import CartError, push_card, request_cart_payment, search_products
+from consult.calls.consultations import ChatError, chat_topic, end, event_dict, message_dict
+from consult.calls.context import call_context
+from consult.calls.queue import join_as_staff
+from consult.calls.transfer import TransferError, colleagues, handed_over, transfer
+from consult.calls.wrap_up import OUTCOMES, WrapUpError, save_notes, save_wrap_up, summary
+from consult.commerce.cart import CartError, push_card, request_cart_payment, search_products
 from consult.components.call_video import call_video
-from consult.consultations import (
-    ChatError,
-    chat_topic,
-    end,
-    event_dict,
-    join_as_staff,
-    message_dict,
-)
-from consult.transfer import TransferError, colleagues, handed_over, transfer
-from consult.wrap_up import OUTCOMES, WrapUpError, save_notes, save_wrap_up, summary
 from showroom import routes
 from showroom.components.guided_tour import guided_tour
 from showroom.db import session_scope

@@ -8,8 +8,8 @@ from typing import Any
 import reflex as rx
 from reflex_base.event import EventSpec
 
-from consult.monitoring import board
-from consult.presence import board as presence_board
+from consult.calls.monitoring import board
+from consult.calls.presence import board as presence_board
 from showroom import routes
 from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, page

@@ -14,18 +14,19 @@ from urllib.parse import urlencode
 import reflex as rx
 from reflex_base.event import EventSpec, key_event
 
-from consult.consultations import customer_link, start_walk_in
-from consult.queue import requested_staff, staff_to_call
-from showroom import routes, wish_list
-from showroom.analytics import TourEventError, record
-from showroom.catalogue import TOPIC as CATALOGUE
+from consult.calls.consultations import customer_link, start_walk_in
+from consult.calls.queue import requested_staff, staff_to_call
+from showroom import routes
+from showroom.catalogue.products import TOPIC as CATALOGUE
 from showroom.components.panorama_viewer import panorama_viewer
 from showroom.db import session_scope
 from showroom.layout import T, has_items, has_key, page
 from showroom.pubsub import get_broker
 from showroom.session_state import SessionState
 from showroom.settings import get_settings
-from showroom.tours import (
+from showroom.tours import wish_list
+from showroom.tours.analytics import TourEventError, record
+from showroom.tours.scenes import (
     NotFound,
     apply_change_to_markers,
     apply_change_to_product,
@@ -40,7 +41,7 @@ from showroom.tours import (
     scene_view,
     view_in_degrees,
 )
-from showroom.wish_list import WishListError
+from showroom.tours.wish_list import WishListError
 
 # Keyboard users land in the panel once it is drawn (it comes with the same update).
 # For a second: a closing menu hands focus back to its trigger a moment later. Focus is

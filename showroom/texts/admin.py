@@ -89,7 +89,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin_job.running": ("Processing", "処理中"),
     "admin_job.done": ("Ready", "完了"),
     "admin_job.failed": ("Failed", "失敗"),
-    # Why an upload failed (codes of showroom.panorama.upload and .jobs)
+    # Why an upload failed (codes of showroom.tours.panorama.upload and .jobs)
     "admin_job.not_image": (
         "This file is not a JPEG or PNG image.",
         "このファイルはJPEGまたはPNG画像ではありません。",
@@ -126,7 +126,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This image cannot be used as a panorama.",
         "この画像はパノラマとして使えません。",
     ),
-    # Refused authoring changes (codes of showroom.authoring)
+    # Refused authoring changes (codes of showroom.tours.authoring)
     "admin_error.invalid_yaw": ("That direction is not valid.", "その方向は無効です。"),
     "admin_error.invalid_pitch": (
         "That height is not valid (from straight down to straight up).",

@@ -1,7 +1,7 @@
 """The store admin's catalogue page: products, prices, stock, CSV import, the POS/ERP API.
 
 key: (English, Japanese); merged into `showroom.i18n.MESSAGES`. `catalogue_reason.<code>` explains
-a refused edit or CSV row by the code `showroom.catalogue` gives it.
+a refused edit or CSV row by the code `showroom.catalogue.products` gives it.
 """
 
 MESSAGES: dict[str, tuple[str, str]] = {

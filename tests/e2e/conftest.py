@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 
-from consult.localstripe_server import register_webhook
+from consult.commerce.localstripe_server import register_webhook
 from tests.e2e.app_server import (
     CHROMIUM,
     CHROMIUM_FLAGS,

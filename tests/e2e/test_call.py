@@ -36,7 +36,7 @@ def stored_messages(app: RunningApp, consultation_id: int) -> list[list[str]]:
     out = app.python(
         "import json\n"
         "from showroom.db import session_scope\n"
-        "from consult.consultations import history\n"
+        "from consult.calls.consultations import history\n"
         f"with session_scope() as s: print(json.dumps([[m['sender'], m['body']] for m in history(s, {consultation_id}) if m['kind'] == 'text']))"
     )
     return json.loads(out)

@@ -39,7 +39,7 @@ from sqlalchemy import select
 from showroom.db import session_scope
 from showroom.models import Store
 from showroom.settings import get_settings
-from consult.consultations import customer_link, start_walk_in
+from consult.calls.consultations import customer_link, start_walk_in
 with session_scope() as s:
     store = s.scalars(select(Store).where(Store.slug == "aoyama")).one()
     c = start_walk_in(s, store.id, customer_name="Media test")
@@ -62,7 +62,7 @@ def new_call(app: RunningApp) -> Call:
 def events(app: RunningApp, consultation_id: int) -> list[list[str | None]]:
     out = app.python(
         "import json\nfrom showroom.db import session_scope\n"
-        "from consult.call_events import events_of\n"
+        "from consult.calls.events import events_of\n"
         f"with session_scope() as s: print(json.dumps([[e.kind, e.role] for e in "
         f"events_of(s, {consultation_id})]))"
     )
@@ -254,7 +254,7 @@ def test_reload_rejoins_a_second_tab_takes_over_and_an_ended_call_is_refused(
 
     # The consultation ends: the panel says so, and signalling refuses it with a clear code.
     app.python(
-        "from showroom.db import session_scope\nfrom consult.consultations import end\n"
+        "from showroom.db import session_scope\nfrom consult.calls.consultations import end\n"
         f"with session_scope() as s: end(s, {call.id})"
     )
     # (the page itself may replace the panel with its own notice once it learns of the end)

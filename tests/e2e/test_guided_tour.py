@@ -60,7 +60,7 @@ def latest_seq(page: Page) -> int:
 def guide_events(app: RunningApp, consultation_id: int) -> list[str]:
     out = app.python(
         "import json\nfrom showroom.db import session_scope\n"
-        "from consult.call_events import events_of\n"
+        "from consult.calls.events import events_of\n"
         f"with session_scope() as s: print(json.dumps([e.kind for e in events_of(s, {consultation_id})"
         " if e.kind.startswith('guide')]))"
     )

@@ -15,7 +15,7 @@ expect.set_options(timeout=15_000)
 
 WALK_IN = """
 from sqlalchemy import select
-from consult.consultations import customer_link, start_walk_in
+from consult.calls.consultations import customer_link, start_walk_in
 from showroom.db import session_scope
 from showroom.models import Product, StaffMember, Store
 from showroom.settings import get_settings
@@ -275,7 +275,7 @@ def test_transfer_reaches_a_colleague_without_the_customer_rejoining(
     expect(customer.locator("#chat-log").get_by_text("Hello, this is Ken.")).to_be_visible()
     customer.screenshot(path=ARTIFACTS / "transfer-customer.png", full_page=True)
     kinds = app.python(
-        "from showroom.db import session_scope\nfrom consult.call_events import events_of\n"
+        "from showroom.db import session_scope\nfrom consult.calls.events import events_of\n"
         f"with session_scope() as s: print(' '.join(e.kind for e in events_of(s, {call_id})))"
     )
     assert "accepted" in kinds and "transferred" in kinds

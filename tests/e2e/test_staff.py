@@ -12,7 +12,7 @@ BOOK_FOR_MIA = """
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 from sqlalchemy import select
-from consult import bookings
+from consult.booking import bookings
 from consult.models import ConsultationType, Question
 from showroom.db import session_scope
 from showroom.models import StaffMember

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from consult.consultations import customer_link, join_as_staff, start_walk_in
-from consult.media import MediaRegistry
+from consult.calls.consultations import customer_link, start_walk_in
+from consult.calls.queue import join_as_staff
+from consult.media.registry import MediaRegistry
 from showroom import db
 from showroom.api import build_api
 from showroom.identity import log_in, sign_link
