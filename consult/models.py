@@ -278,15 +278,30 @@ class Recording(Base):
     size_bytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+ORDER_STATUSES = ("draft", "awaiting_payment", "expired", "paid", "cancelled")
+
+
 class Order(Base):
-    """`total` is in the currency's minor unit. Paid only through a verified payment webhook."""
+    """`total` is in the currency's minor unit. Paid only through a verified payment webhook.
+
+    A draft is the call's cart; a payment request fixes its lines, fee rule and hold
+    (`awaiting_payment`, until `hold_expires_at`: then `expired`, and it can be sent again).
+    The commerce columns are read and written by `consult/commerce/`.
+    """
 
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('draft', 'awaiting_payment', 'paid', 'cancelled')", name="status_known"
+            "status IN ('draft', 'awaiting_payment', 'expired', 'paid', 'cancelled')",
+            name="status_known",
         ),
         CheckConstraint("total >= 0", name="total_non_negative"),
+        CheckConstraint(
+            "refunded_total >= 0 AND refunded_total <= total", name="refunded_within_total"
+        ),
+        CheckConstraint(
+            "fulfilment IS NULL OR fulfilment IN ('pickup', 'delivery')", name="fulfilment_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -300,6 +315,35 @@ class Order(Base):
     fulfilment: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Lines only; `total` adds the delivery fee of the fulfilment chosen.
+    subtotal: Mapped[int] = mapped_column(Integer, default=0)
+    # Fixed when the request is sent: what delivery costs for this order (0: free).
+    delivery_fee_quote: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    delivery_fee: Mapped[int] = mapped_column(Integer, default=0)
+    pickup_store_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stores.id", ondelete="SET NULL"), nullable=True
+    )
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # {"country", "name", "postal_code", "region", "city", "line1", "line2", "phone"}
+    delivery_address: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    customer_name: Mapped[str] = mapped_column(String(120), default="")
+    customer_email: Mapped[str] = mapped_column(String(254), default="")
+    language: Mapped[str] = mapped_column(String(5), default="ja")
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Who the sale counts for (consult/commerce/crediting.py states the rule).
+    credited_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    assisted_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    # Sum of refunds the payment provider confirmed (from its signed webhook).
+    refunded_total: Mapped[int] = mapped_column(Integer, default=0)
+    # Units paid for that could no longer be taken from stock (a hold lost before payment).
+    stock_short: Mapped[int] = mapped_column(Integer, default=0)
+    receipt_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    receipt_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
@@ -335,6 +379,8 @@ class Payment(Base):
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20), default="pending")
+    # Why the last attempt failed: the provider's decline or error code.
+    failure_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

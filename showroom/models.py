@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from showroom.db import Base, UTCDateTime, utcnow
@@ -116,8 +117,14 @@ class Product(Base):
 
 
 class Stock(Base):
+    """`quantity` is what the store has (set by staff or the POS); `held` of it is kept for
+    payment requests not yet paid (consult/commerce/stock.py). Others are offered the rest."""
+
     __tablename__ = "stock"
-    __table_args__ = (CheckConstraint("quantity >= 0", name="quantity_non_negative"),)
+    __table_args__ = (
+        CheckConstraint("quantity >= 0", name="quantity_non_negative"),
+        CheckConstraint("held >= 0", name="held_non_negative"),
+    )
 
     store_id: Mapped[int] = mapped_column(
         ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True
@@ -126,7 +133,13 @@ class Stock(Base):
         ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
     )
     quantity: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @hybrid_property
+    def available(self) -> int:
+        """What customers are offered (in SQL too); below 0 if the POS set less than is held."""
+        return self.quantity - self.held
 
 
 class StaffMember(Base):

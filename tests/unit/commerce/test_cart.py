@@ -59,7 +59,10 @@ def test_both_sides_build_one_cart_and_staff_ask_for_payment(session: Session) -
     sofa = factories.product(session)
     lamp = factories.product(session, "LAMP-002", 18000, name_en="Lamp", name_ja="ランプ")
     aiko = factories.staff(session, store)
+    factories.stock(session, store, sofa, 1)
+    factories.stock(session, store, lamp, 3)
     call = start_walk_in(session, store.id)
+    call.staff_id = aiko.id  # accepted
     with pytest.raises(CartError) as empty:
         request_cart_payment(session, "k", call.id, aiko.id)
     assert empty.value.key == "cart.empty"

@@ -14,42 +14,14 @@ from consult.commerce.orders import (
     mark_paid,
     mark_payment_failed,
     request_payment,
+    send_for_payment,
 )
-from consult.commerce.payments import PaymentIntentResult
 from consult.models import Consultation, Order, Payment
 from showroom.models import Product, Store
 from tests import factories
+from tests.fake_gateway import FakeGateway
 
-
-class InMemoryGateway:
-    """A `PaymentGateway` that honours idempotency keys the way Stripe does."""
-
-    def __init__(self) -> None:
-        self.by_key: dict[str, PaymentIntentResult] = {}
-        self.intents: dict[str, PaymentIntentResult] = {}
-        self.create_calls: list[str] = []
-
-    def create_payment(
-        self, *, order_id: int, amount: int, currency: str, idempotency_key: str, description: str
-    ) -> PaymentIntentResult:
-        self.create_calls.append(idempotency_key)
-        if idempotency_key in self.by_key:
-            return self.by_key[idempotency_key]
-        ref = f"pi_test_{len(self.intents) + 1}"
-        result = PaymentIntentResult(
-            ref, f"{ref}_secret_x", "requires_payment_method", amount, currency.upper()
-        )
-        self.by_key[idempotency_key] = self.intents[ref] = result
-        return result
-
-    def retrieve_payment(self, provider_ref: str) -> PaymentIntentResult:
-        return self.intents[provider_ref]
-
-    def set_status(self, provider_ref: str, status: str) -> None:
-        old = self.intents[provider_ref]
-        self.intents[provider_ref] = PaymentIntentResult(
-            old.provider_ref, old.client_secret, status, old.amount, old.currency
-        )
+InMemoryGateway = FakeGateway
 
 
 @pytest.fixture
@@ -59,6 +31,8 @@ def shop(session: Session) -> tuple[Store, Product, Product]:
     lamp = Product(sku="LAMP-002", name_en="Lamp", name_ja="ランプ", price=450, currency="JPY")
     session.add(lamp)
     session.flush()
+    factories.stock(session, store, sofa, 5)
+    factories.stock(session, store, lamp, 5)
     return store, sofa, lamp
 
 
@@ -127,7 +101,8 @@ def test_order_needs_a_real_store_and_its_own_consultation(
 
 def _pending_order(session: Session, shop: tuple[Store, Product, Product]) -> Order:
     store, sofa, lamp = shop
-    return create_order(session, store.id, [(sofa.id, 1), (lamp.id, 2)])
+    order = create_order(session, store.id, [(sofa.id, 1), (lamp.id, 2)])
+    return send_for_payment(session, order.id, None)
 
 
 def test_request_payment_opens_one_intent_per_attempt(
