@@ -20,6 +20,7 @@ from consult.booking.rules import BookingError
 from consult.calls.consultations import chat_topic, consultation_for_link
 from consult.calls.events import record_event
 from consult.calls.monitoring import board
+from consult.commerce.housekeeping import after_commit as commerce_after_commit
 from consult.commerce.webhooks import webhook_routes
 from consult.media.registry import MediaRegistry
 from consult.media.rtc_api import CallEnded, NotAuthenticated, rtc_routes
@@ -144,7 +145,7 @@ def build_api(registry: MediaRegistry) -> Starlette:
             Route(f"{routes.API}/supervisor/board", supervisor_board),
             Route(f"{routes.API}/staff/calendar/{{token}}.ics", calendar_feed),
             *rtc_routes(registry, authorize_call),
-            *webhook_routes(),
+            *webhook_routes(after_commit=commerce_after_commit),
             *catalogue_routes(),
             Mount(f"{routes.MEDIA}/staff", StaticFiles(directory=settings.media_dir / "staff")),
             Mount(f"{routes.MEDIA}/panoramas", StaticFiles(directory=settings.media_dir)),

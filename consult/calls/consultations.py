@@ -199,6 +199,7 @@ def message_dict(message: ChatMessage) -> dict[str, Any]:
         "parts": text_parts(message.body) if kind == "text" else [],
         "product_id": int(str(payload.get("product_id") or 0)),
         "pay_token": pay_token,
+        "order_id": int(str(payload.get("order_id") or 0)),
         "event": str(payload.get("event", "")),
         "role": str(payload.get("role", "")),
         "at": message.created_at.isoformat(),
@@ -217,6 +218,7 @@ def event_dict(event: ConsultationEvent) -> dict[str, Any]:
         "parts": [],
         "product_id": 0,
         "pay_token": "",
+        "order_id": 0,
         "event": event.kind,
         "role": event.role or "",
         "at": event.created_at.isoformat(),
@@ -229,7 +231,8 @@ def live_event_dict(item: Mapping[str, Any], at: str) -> dict[str, Any]:
     key = f"e{item['id']}" if item.get("id") else f"live-{event}-{role}-{at}"
     return {
         "key": key, "id": 0, "sender": "system", "kind": "event", "body": "", "parts": [],
-        "product_id": 0, "pay_token": "", "event": event, "role": role, "at": at,
+        "product_id": 0, "pay_token": "", "order_id": 0, "event": event, "role": role,
+        "at": at,
     }  # fmt: skip
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult.models import Consultation, Order
+from consult.commerce.crediting import paid_orders_count, revenue_net_of_refunds
+from consult.models import Consultation
 from showroom.db import utcnow
 from showroom.i18n import format_price
 from showroom.models import StaffMember, Store
@@ -32,11 +33,8 @@ def board(session: Session, store_id: int) -> dict[str, Any]:
         .order_by(Consultation.created_at)
     ).all()
     now = utcnow()
-    paid_count, revenue = session.execute(
-        select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0)).where(
-            Order.store_id == store_id, Order.status == "paid"
-        )
-    ).one()
+    paid_count = paid_orders_count(session, store_id)
+    revenue = revenue_net_of_refunds(session, store_id)
     return {
         "staff": [{"name": m.display_name, "role": m.role, "busy": m.id in in_call} for m in staff],
         "calls": [

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from consult.calls.consultations import ChatError, post_message
 from consult.commerce.checkout import request_payment_for_order
 from consult.commerce.orders import OrderError, create_order, set_line
+from consult.commerce.stock import OutOfStock, Shortage, available
 from consult.models import ChatMessage, Consultation, Order
 from showroom import routes
 from showroom.i18n import format_price
@@ -26,11 +27,18 @@ MAX_QUERY = 100
 
 
 class CartError(ValueError):
-    """A cart change that cannot be made; `key` is the translated reason."""
+    """A cart change that cannot be made; `key` is the translated reason, `detail` what it is
+    about (e.g. the products short of stock), shown after it."""
 
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
+    def __init__(self, key: str, detail: str = "") -> None:
+        super().__init__(f"{key} {detail}".strip())
         self.key = key
+        self.detail = detail
+
+
+def _shortage_text(shortages: list[Shortage], lang: str) -> str:
+    left = "残り" if lang == "ja" else "left: "
+    return ", ".join(f"{s.name} ({left}{s.left})" for s in shortages)
 
 
 def search_products(session: Session, query: str, lang: str) -> list[dict[str, str]]:
@@ -101,7 +109,7 @@ def card(session: Session, product_id: int, store_id: int, lang: str) -> dict[st
         return {"id": str(product_id), "name": "", "price": "", "image": "", "badge": "out",
                 "stock": "0", "tour": "", "initial": "?"}  # fmt: skip
     stock = session.get(Stock, (store_id, product_id))
-    quantity = stock.quantity if stock else 0
+    quantity = max(0, stock.available) if stock else 0
     name = localised(product, "name", lang)
     return {
         "id": str(product.id),
@@ -155,13 +163,19 @@ def add_to_cart(
     """One more of a product in the call's cart (a new draft order if there is none)."""
     call = _live_call(session, consultation_id)
     order = draft_of(session, consultation_id)
+    line = next((x for x in order.lines if x.product_id == product_id), None) if order else None
+    wanted = (line.quantity if line else 0) + 1
+    if available(session, call.store_id, [product_id])[product_id] < wanted:
+        product = session.get(Product, product_id)
+        name = localised(product, "name", lang) if product else ""
+        left = available(session, call.store_id, [product_id])[product_id]
+        raise CartError(
+            "cart.out_of_stock", _shortage_text([Shortage(product_id, name, wanted, left)], lang)
+        )
     try:
         if order is None:
             return create_order(session, call.store_id, [(product_id, 1)], call.id, language=lang)
-        line = next((x for x in order.lines if x.product_id == product_id), None)
-        return set_line(
-            session, order, product_id, (line.quantity if line else 0) + 1, language=lang
-        )
+        return set_line(session, order, product_id, wanted, language=lang)
     except OrderError as error:
         raise CartError("cart.refused") from error
 
@@ -212,15 +226,37 @@ def _name(session: Session, product_id: int | None, snapshot: str, lang: str) ->
 
 
 def request_cart_payment(
-    session: Session, key: str, consultation_id: int, staff_id: int
+    session: Session, key: str, consultation_id: int, staff_id: int, lang: str = "ja"
 ) -> ChatMessage:
-    """Ask the customer to pay the cart: the draft becomes awaiting payment, its pay link is
-    posted in the chat, and the next product added starts a new cart."""
-    _live_call(session, consultation_id)
+    """Ask the customer to pay the cart: its stock is held, the draft becomes awaiting payment,
+    its pay link is posted in the chat, and the next product added starts a new cart. Refused
+    (CartError "cart.out_of_stock", naming the products) when another customer holds or bought
+    what is left; the caller rolls back."""
+    call = _live_call(session, consultation_id)
+    if call.staff_id != staff_id:
+        raise CartError("auth.forbidden")  # the call was handed to a colleague
     order = draft_of(session, consultation_id)
     if order is None or not order.lines:
         raise CartError("cart.empty")
     try:
         return request_payment_for_order(session, key, order, staff_id)
+    except OutOfStock as error:
+        raise CartError("cart.out_of_stock", _shortage_text(error.shortages, lang)) from error
     except ChatError as error:
         raise CartError(error.key) from error
+
+
+def send_again(
+    session: Session, key: str, consultation_id: int, staff_id: int, order_id: int, lang: str = "ja"
+) -> ChatMessage:
+    """Send an expired payment request of this call again (its stock held anew)."""
+    call = _live_call(session, consultation_id)
+    order = session.get(Order, order_id)
+    if call.staff_id != staff_id or order is None or order.consultation_id != call.id:
+        raise CartError("auth.forbidden")
+    if order.status != "expired":
+        raise CartError("pay.not_expired")
+    try:
+        return request_payment_for_order(session, key, order, staff_id)
+    except OutOfStock as error:
+        raise CartError("cart.out_of_stock", _shortage_text(error.shortages, lang)) from error

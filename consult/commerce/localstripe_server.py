@@ -229,11 +229,71 @@ def _use_state_file(path: Path | None) -> None:
     resources.Store.dump_to_disk = dump
 
 
+def _like_stripe(app: Any) -> None:
+    """Two things Stripe does that localstripe 1.15.10 does not, which the app relies on.
+
+    - **Idempotency keys.** Stripe answers a repeated `Idempotency-Key` with the first answer
+      (a retried request never charges or refunds twice) and refuses the key with other
+      parameters; localstripe ignores the header. Answers are kept in memory per key; a request
+      arriving while the first is still running waits for it.
+    - **Refund events.** Stripe sends `refund.created` and `charge.refunded` when a refund is
+      made; localstripe sends none, so the app's refund webhook could not be exercised offline.
+
+    What localstripe still cannot do (tested behind the gateway interface instead): decline
+    codes other than `card_declined`, pending or failed refunds, 3-D Secure challenges other
+    than its own confirm/cancel dialog, and redelivery of a webhook that failed.
+    """
+    from aiohttp import web
+    from localstripe import resources
+    from localstripe.webhooks import schedule_webhook
+
+    answers: dict[str, tuple[str, bytes, int, bytes, str]] = {}
+    running: dict[str, asyncio.Lock] = {}
+
+    @web.middleware
+    async def idempotency(request: web.Request, handler: Any) -> web.StreamResponse:
+        key = request.headers.get("Idempotency-Key")
+        if request.method != "POST" or not key:
+            return await handler(request)  # type: ignore[no-any-return]
+        body = await request.read()
+        async with running.setdefault(key, asyncio.Lock()):
+            if key in answers:
+                path, sent, status, answer, content_type = answers[key]
+                if (path, sent) != (request.path, body):
+                    return web.json_response(
+                        {"error": {"type": "idempotency_error", "message": "Keys for "
+                                   "idempotent requests can only be used with the same "
+                                   "parameters they were first used with."}},
+                        status=400,
+                    )  # fmt: skip
+                return web.Response(status=status, body=answer, content_type=content_type)
+            response = await handler(request)
+            if isinstance(response, web.Response) and response.status < 500:
+                answer = response.body if isinstance(response.body, bytes) else b""
+                answers[key] = (request.path, body, response.status, answer,
+                                response.content_type)  # fmt: skip
+            return response  # type: ignore[no-any-return]
+
+    app.middlewares.insert(0, idempotency)
+
+    create = resources.Refund._api_create.__func__
+
+    def create_refund(cls: Any, **data: Any) -> Any:
+        refund = create(cls, **data)
+        schedule_webhook(resources.Event("refund.created", refund))
+        schedule_webhook(resources.Event("charge.refunded", resources.Charge._api_retrieve(refund.charge)))  # fmt: skip
+        return refund
+
+    resources.Refund._api_create = classmethod(create_refund)
+
+
 def serve(host: str, port: int, state_file: Path | None, from_scratch: bool) -> None:
     """Run localstripe in this process (blocking) on host:port; prints the ready line."""
     _use_state_file(state_file)
     from aiohttp import web
     from localstripe import resources, server
+
+    _like_stripe(server.app)
 
     if state_file is not None:
         if from_scratch:

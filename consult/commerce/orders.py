@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult.commerce import stock
+from consult.commerce.crediting import credit
+from consult.commerce.effects import after_commit
 from consult.commerce.payments import PaymentGateway, PaymentIntentResult
+from consult.commerce.rules import delivery_fee, rules_for
 from consult.models import Consultation, Order, OrderLine, Payment
 from showroom.db import utcnow
 from showroom.models import Product, Store
@@ -26,6 +31,10 @@ MAX_LINES = 50
 MAX_QUANTITY = 999
 #: Stripe's largest single charge (in minor units) for most currencies, JPY included.
 MAX_TOTAL = 99_999_999
+#: Once the customer presses "pay", the hold lasts at least this long (3-D Secure included).
+PAYMENT_GRACE = timedelta(minutes=10)
+#: Intent states in which an attempt can be replaced by a new one (nothing is charged yet).
+REPLACEABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
 class OrderError(ValueError):
@@ -34,6 +43,10 @@ class OrderError(ValueError):
 
 class PaymentMismatchError(OrderError):
     """A payment notification whose amount or currency differs from what was requested."""
+
+
+class PaymentInProgress(OrderError):
+    """The order's payment is already going through (a second press of "pay", say)."""
 
 
 class UnknownPaymentError(OrderError):
@@ -105,7 +118,7 @@ def create_order(
         total += product.price * quantity
     if total > MAX_TOTAL:
         raise OrderError("The order total is larger than a single card payment allows.")
-    order.total = total
+    order.total = order.subtotal = total
     session.add(order)
     session.flush()
     return order
@@ -147,27 +160,112 @@ def set_line(
         order.lines.remove(line)
     else:
         line.quantity = quantity
-    order.total = total
+    order.total = order.subtotal = total
     session.flush()
     return order
 
 
-def request_payment(
-    session: Session, order_id: int, gateway: PaymentGateway
-) -> PaymentIntentResult:
-    """Ask the gateway for a PaymentIntent for the order's total; order → awaiting_payment.
-
-    Calling it again while a payment for the same amount is pending returns that same intent
-    (no second charge). A new attempt (after a failed one) gets a new idempotency key
-    `order-<id>-<created µs>-attempt-<n>`; a retry of the same attempt (e.g. after a crash before commit)
-    reuses the key, so the gateway returns the intent it already made.
-    """
+def lock_order(session: Session, order_id: int) -> Order:
+    """The order, row-locked for this transaction (PostgreSQL; SQLite runs one writer)."""
     order = session.scalars(
         select(Order).where(Order.id == order_id).with_for_update()
     ).one_or_none()
     if order is None:
         raise OrderError(f"Order {order_id} does not exist.")
-    if order.status not in ("draft", "awaiting_payment"):
+    return order
+
+
+def send_for_payment(
+    session: Session, order_id: int, staff_id: int | None, *, now: datetime | None = None
+) -> Order:
+    """Fix what the customer will pay and hold its stock: a draft (or an expired request sent
+    again) becomes `awaiting_payment` until `hold_expires_at` (the store's hold time).
+
+    The lines' prices are those the cart showed; the delivery fee is fixed from the store's rule
+    now (a later change of the rule does not touch this order). Raises `stock.OutOfStock` when
+    a line cannot be held; the caller then rolls back.
+    """
+    now = now or utcnow()
+    order = lock_order(session, order_id)
+    if order.status not in ("draft", "expired"):
+        raise OrderError(f"Order {order.id} is {order.status}; it cannot be sent for payment.")
+    if not order.lines:
+        raise OrderError("An order needs at least one product.")
+    rules = rules_for(session, order.store_id)
+    order.subtotal = sum(line.unit_price * line.quantity for line in order.lines)
+    order.delivery_fee_quote = delivery_fee(rules, order.subtotal)
+    _price_fulfilment(order)
+    touched = stock.hold(session, order)
+    order.status, order.requested_at = "awaiting_payment", now
+    order.hold_expires_at = now + timedelta(minutes=rules.hold_minutes)
+    if staff_id is not None:
+        credit(session, order, staff_id)
+    effects = after_commit(session)
+    effects.stock += stock.stock_changes(session, touched)
+    if order.consultation_id is not None:
+        effects.calls.add(order.consultation_id)
+    session.flush()
+    return order
+
+
+def _price_fulfilment(order: Order) -> None:
+    fee = order.delivery_fee_quote if order.fulfilment == "delivery" else 0
+    order.delivery_fee = fee or 0
+    order.total = order.subtotal + order.delivery_fee
+    if order.total > MAX_TOTAL:
+        raise OrderError("The order total is larger than a single card payment allows.")
+
+
+def choose_fulfilment(session: Session, order_id: int, choice: dict[str, object]) -> Order:
+    """Record pickup or delivery (already checked by `fulfilment.py`) and fix the total."""
+    order = lock_order(session, order_id)
+    if order.status != "awaiting_payment":
+        raise OrderError(f"Order {order.id} is {order.status}; it cannot be changed.")
+    kind = choice.get("kind")
+    if kind == "delivery" and order.delivery_fee_quote is None:
+        raise OrderError("This store does not deliver.")
+    if kind not in ("pickup", "delivery"):
+        raise OrderError("Choose pickup or delivery.")
+    order.fulfilment = str(kind)
+    order.pickup_store_id = int(str(choice["store_id"])) if kind == "pickup" else None
+    address = choice.get("address")
+    order.delivery_address = (
+        dict(address) if kind == "delivery" and isinstance(address, dict) else None
+    )  # type: ignore[arg-type]
+    order.customer_name = str(choice.get("name", ""))[:120]
+    order.customer_email = str(choice.get("email", ""))[:254]
+    _price_fulfilment(order)
+    if order.consultation_id is not None:
+        after_commit(session).calls.add(order.consultation_id)
+    session.flush()
+    return order
+
+
+def keep_hold_for_payment(session: Session, order: Order, *, now: datetime | None = None) -> None:
+    """The customer pressed "pay": the request must not expire under a payment in progress."""
+    now = now or utcnow()
+    if order.status != "awaiting_payment" or order.hold_expires_at is None:
+        raise OrderError(f"Order {order.id} is {order.status}; it cannot be paid now.")
+    if order.hold_expires_at <= now:
+        raise OrderError(f"The payment request for order {order.id} has expired.")
+    order.hold_expires_at = max(order.hold_expires_at, now + PAYMENT_GRACE)
+
+
+def request_payment(
+    session: Session, order_id: int, gateway: PaymentGateway
+) -> PaymentIntentResult:
+    """The PaymentIntent for exactly the order's total, fixed when it was sent for payment.
+
+    Calling it again while a payment for the same amount is open returns that same intent (no
+    second charge). An open intent for another amount (the customer changed pickup to delivery)
+    is cancelled first. A new attempt gets a new idempotency key
+    `order-<id>-<created µs>-attempt-<n>`; a retry of the same attempt (after a timeout, or two
+    clicks racing) reuses the key, so the gateway returns the intent it already made, and the
+    database keeps one row for it (its reference is unique: the racing transaction fails with
+    IntegrityError and its retry finds the row).
+    """
+    order = lock_order(session, order_id)
+    if order.status != "awaiting_payment":
         raise OrderError(f"Order {order_id} is {order.status}; it cannot be paid now.")
     if order.total <= 0:
         raise OrderError("There is nothing to pay on this order.")
@@ -183,10 +281,13 @@ def request_payment(
             payment.status = "canceled"
             continue
         if existing.status in ("succeeded", "processing", "requires_capture"):
-            raise OrderError("A payment for this order is already being processed.")
+            raise PaymentInProgress("A payment for this order is already being processed.")
         if payment.amount != order.total or payment.currency != order.currency:
-            raise OrderError("A payment for a different amount is still open on this order.")
-        order.status = "awaiting_payment"
+            if existing.status not in REPLACEABLE:
+                raise OrderError("A payment for a different amount is still open on this order.")
+            gateway.cancel_payment(payment.provider_ref)
+            payment.status = "canceled"
+            continue
         return existing
 
     attempt = len(payments) + 1
@@ -202,7 +303,6 @@ def request_payment(
     )
     if result.amount != order.total or result.currency.upper() != order.currency:
         raise OrderError("The payment provider answered with a different amount or currency.")
-    order.status = "awaiting_payment"
     order.payments.append(
         Payment(
             provider="stripe",
@@ -229,12 +329,14 @@ def _lock_payment_and_order(session: Session, provider_ref: str) -> tuple[Paymen
 
 
 def mark_paid(session: Session, provider_ref: str, amount: int, currency: str) -> Order:
-    """Record a successful payment; the order becomes `paid` once.
+    """Record a successful payment; the order becomes `paid` once, and its stock is taken.
 
     Only when `amount` and `currency` equal what this payment asked for (and the order's total).
-    Applying the same success twice changes nothing. A success for an order that is no longer
-    awaiting payment (already paid by another attempt, or cancelled) marks the payment succeeded
-    but leaves the order alone, and is logged for a refund.
+    Applying the same success twice changes nothing. A request that expired while the customer
+    was paying is still a sale (the money is real): its stock is taken if it is there, and what
+    is not is counted in `stock_short`. A success for a cancelled order, or for an order another
+    attempt already paid, marks the payment succeeded, leaves the order alone and is logged for
+    a refund.
     """
     payment, order = _lock_payment_and_order(session, provider_ref)
     currency = currency.upper()
@@ -254,21 +356,29 @@ def mark_paid(session: Session, provider_ref: str, amount: int, currency: str) -
             f"Payment {provider_ref} was for {amount} {currency}, "
             f"but order {order.id} asked for {payment.amount} {payment.currency}."
         )
-    payment.status = "succeeded"
-    if order.status == "awaiting_payment":
+    payment.status, payment.failure_code = "succeeded", None
+    effects = after_commit(session)
+    if order.status in ("awaiting_payment", "expired"):
         order.status = "paid"
         order.paid_at = utcnow()
+        if order.fulfilment == "pickup":
+            hours = rules_for(session, order.pickup_store_id or order.store_id).pickup_ready_hours
+            order.ready_at = order.paid_at + timedelta(hours=hours)
+        effects.stock += stock.stock_changes(session, stock.take(session, order))
+        effects.receipts.add(order.id)
     else:
         log.error(
             "payment %s succeeded for order %s which is %s: needs a refund",
             provider_ref, order.id, order.status,
         )  # fmt: skip
+    if order.consultation_id is not None:
+        effects.calls.add(order.consultation_id)
     session.flush()
     return order
 
 
-def mark_payment_failed(session: Session, provider_ref: str) -> Order:
-    """Record a failed attempt; the order stays awaiting_payment so the customer can retry.
+def mark_payment_failed(session: Session, provider_ref: str, code: str | None = None) -> Order:
+    """Record a failed attempt (and why); the order stays payable so the customer can retry.
 
     A failure reported after the payment already succeeded (events can arrive out of order)
     changes nothing.
@@ -276,5 +386,22 @@ def mark_payment_failed(session: Session, provider_ref: str) -> Order:
     payment, order = _lock_payment_and_order(session, provider_ref)
     if payment.status == "pending":
         payment.status = "failed"
+        payment.failure_code = (code or "card_declined")[:64]
+        if order.consultation_id is not None:
+            after_commit(session).calls.add(order.consultation_id)
         session.flush()
+    return order
+
+
+def cancel_request(session: Session, order_id: int) -> Order:
+    """Staff withdraw a payment request: its stock is released; a paid order is not touched."""
+    order = lock_order(session, order_id)
+    if order.status not in ("awaiting_payment", "expired"):
+        raise OrderError(f"Order {order.id} is {order.status}; it cannot be cancelled.")
+    order.status = "cancelled"
+    effects = after_commit(session)
+    effects.stock += stock.stock_changes(session, stock.release(session, order))
+    if order.consultation_id is not None:
+        effects.calls.add(order.consultation_id)
+    session.flush()
     return order

@@ -32,6 +32,16 @@ class PaymentIntentResult:
     status: str  # Stripe's PaymentIntent status, e.g. requires_payment_method, succeeded
     amount: int  # minor units (JPY: yen)
     currency: str  # ISO code, upper case
+    # Why the last attempt failed (the bank's decline code, else the error code), if it did.
+    failure_code: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    provider_ref: str  # re_...
+    status: str  # pending, succeeded, failed, canceled, requires_action
+    amount: int
+    currency: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,22 @@ class PaymentGateway(Protocol):
 
     def retrieve_payment(self, provider_ref: str) -> PaymentIntentResult:
         """Fetch the current state of an existing PaymentIntent."""
+        ...
+
+    def cancel_payment(self, provider_ref: str) -> PaymentIntentResult:
+        """Cancel an intent nothing was charged on yet (the total changed before paying)."""
+        ...
+
+    def refund(
+        self,
+        provider_ref: str,
+        amount: int,
+        *,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        reason: str = "",
+    ) -> RefundResult:
+        """Give back `amount` of a succeeded intent; settled later by the refund webhooks."""
         ...
 
 
@@ -158,6 +184,48 @@ class StripeGateway:
             lambda: self._client.v1.payment_intents.retrieve(provider_ref),
         )
         return _result(intent)
+
+    def cancel_payment(self, provider_ref: str) -> PaymentIntentResult:
+        intent = self._call(
+            "cancel the payment",
+            lambda: self._client.v1.payment_intents.cancel(
+                provider_ref, None, {"idempotency_key": f"{provider_ref}-cancel"}
+            ),
+        )
+        return _result(intent)
+
+    def refund(
+        self,
+        provider_ref: str,
+        amount: int,
+        *,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        reason: str = "",
+    ) -> RefundResult:
+        if amount <= 0:
+            raise PaymentError("invalid_amount", "The amount to refund must be positive.")
+        params: dict[str, Any] = {
+            "payment_intent": provider_ref,
+            "amount": amount,
+            "metadata": {**metadata, "reason": reason[:500]},
+        }
+        if not self._local:
+            # localstripe rejects parameters it does not model; Stripe knows these reasons.
+            params["reason"] = "requested_by_customer"
+        refund = self._call(
+            "refund the payment",
+            lambda: self._client.v1.refunds.create(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": idempotency_key},
+            ),
+        )
+        return RefundResult(
+            provider_ref=str(refund.id),
+            status=str(refund.status),
+            amount=int(refund.amount),
+            currency=str(refund.currency).upper(),
+        )
 
     def start_card_setup(self, *, order_id: int, idempotency_key: str) -> CardSetup:
         setup = self._call(
@@ -271,10 +339,15 @@ class StripeGateway:
 
 
 def _result(intent: Any) -> PaymentIntentResult:
+    error = getattr(intent, "last_payment_error", None)
+    failure = None
+    if error:
+        failure = getattr(error, "decline_code", None) or getattr(error, "code", None)
     return PaymentIntentResult(
         provider_ref=str(intent.id),
         client_secret=str(intent.client_secret),
         status=str(intent.status),
         amount=int(intent.amount),
         currency=str(intent.currency).upper(),
+        failure_code=str(failure) if failure else None,
     )

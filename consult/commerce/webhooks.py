@@ -17,7 +17,7 @@ first transaction and then sees the conflict; SQLite serializes writers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from typing import Any, Literal
 
@@ -30,12 +30,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from consult.commerce.effects import AfterCommit, take_effects
 from consult.commerce.orders import (
     PaymentMismatchError,
     UnknownPaymentError,
     mark_paid,
     mark_payment_failed,
 )
+from consult.commerce.refunds import apply_charge_refunded, apply_refund
 from consult.models import WebhookEvent
 from showroom.db import utcnow
 
@@ -113,22 +115,33 @@ def _on_payment_succeeded(session: Session, intent: dict[str, Any]) -> Outcome:
 
 
 def _on_payment_failed(session: Session, intent: dict[str, Any]) -> Outcome:
+    error = intent.get("last_payment_error")
+    error = error if isinstance(error, dict) else {}
+    code = error.get("decline_code") or error.get("code")
     try:
-        order = mark_payment_failed(session, str(intent["id"]))
+        order = mark_payment_failed(session, str(intent["id"]), str(code) if code else None)
     except UnknownPaymentError:
         log.warning("payment_intent.payment_failed for unknown intent %s", intent.get("id"))
         return "ignored"
-    error = intent.get("last_payment_error") or {}
-    log.info(
-        "payment %s for order %s failed: %s",
-        intent["id"], order.id, error.get("message") if isinstance(error, dict) else error,
-    )  # fmt: skip
+    log.info("payment %s for order %s failed: %s", intent["id"], order.id, code)
     return "applied"
+
+
+def _on_refund(session: Session, refund: dict[str, Any]) -> Outcome:
+    return "applied" if apply_refund(session, refund) else "ignored"
+
+
+def _on_charge_refunded(session: Session, charge: dict[str, Any]) -> Outcome:
+    return "applied" if apply_charge_refunded(session, charge) else "ignored"
 
 
 HANDLERS: dict[str, Handler] = {
     "payment_intent.succeeded": _on_payment_succeeded,
     "payment_intent.payment_failed": _on_payment_failed,
+    "refund.created": _on_refund,
+    "refund.updated": _on_refund,
+    "refund.failed": _on_refund,
+    "charge.refunded": _on_charge_refunded,
 }
 HANDLED_EVENTS = frozenset(HANDLERS)
 
@@ -186,8 +199,12 @@ def webhook_routes(
     secret: str | None = None,
     session_factory: SessionFactory | None = None,
     path: str = WEBHOOK_PATH,
+    after_commit: Callable[[AfterCommit], Awaitable[None]] | None = None,
 ) -> list[Route]:
-    """Starlette routes for Stripe's webhook. Defaults: settings' secret, `session_scope`."""
+    """Starlette routes for Stripe's webhook. Defaults: settings' secret, `session_scope`.
+
+    `after_commit` runs what an applied event must tell others (call pages, tours, the receipt
+    mail), once its transaction has committed; none by default."""
     if secret is None:
         from showroom.settings import get_settings
 
@@ -206,9 +223,11 @@ def webhook_routes(
     webhook_secret: str = secret
     open_session: SessionFactory = session_factory
 
-    def _apply(event: stripe.Event) -> Outcome:
+    def _apply(event: stripe.Event) -> tuple[Outcome, AfterCommit]:
         with open_session() as session:
-            return apply_event(session, event)
+            outcome = apply_event(session, event)
+            effects = take_effects(session)
+        return outcome, effects
 
     async def stripe_webhook(request: Request) -> JSONResponse:
         payload = await request.body()
@@ -222,7 +241,12 @@ def webhook_routes(
         except MalformedPayloadError as exc:
             log.warning("rejected Stripe webhook: malformed payload (%s)", exc)
             return _error(400, "malformed_payload", "The body is not a Stripe event.")
-        outcome = await run_in_threadpool(_apply, event)
+        outcome, effects = await run_in_threadpool(_apply, event)
+        if after_commit is not None and outcome == "applied":
+            try:
+                await after_commit(effects)
+            except Exception:  # the event is applied; telling others must not undo that
+                log.exception("after applying webhook %s", _event_dict(event).get("id"))
         return JSONResponse({"status": outcome})
 
     return [Route(path, stripe_webhook, methods=["POST"], name="stripe_webhook")]

@@ -98,6 +98,11 @@ def _schemas() -> dict[str, Any]:
                 "quantity": {"type": ["integer", "null"]},
                 "price": {"type": ["integer", "null"]},
                 "changed": {"type": "boolean", "description": "False: it already had this value."},
+                "available": {
+                    "type": ["integer", "null"],
+                    "description": "What customers are offered: quantity less units held for "
+                    "payment requests not yet paid.",
+                },
             },
         },
         "StockBody": {

@@ -50,6 +50,8 @@ class CatalogueChange:
     quantity: int | None
     price: int | None
     changed: bool
+    # What customers are offered: `quantity` less what payment requests hold.
+    available: int | None = None
 
     def message(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,14 +96,15 @@ def set_stock(session: Session, store_slug: str, sku: str, quantity: object) -> 
     product = _product(session, sku)
     row = session.get(Stock, (store.id, product.id), with_for_update=True)
     if row is None:
-        row = Stock(store_id=store.id, product_id=product.id, quantity=amount)
+        row = Stock(store_id=store.id, product_id=product.id, quantity=amount, held=0)
         session.add(row)
         changed = True
     else:
         changed = row.quantity != amount
         row.quantity, row.updated_at = amount, utcnow()
     session.flush()
-    return CatalogueChange(sku, product.id, store.id, amount, None, changed)
+    left = max(0, amount - (row.held or 0))
+    return CatalogueChange(sku, product.id, store.id, amount, None, changed, left)
 
 
 def _currency_of(product: Product, currency: object) -> None:

@@ -87,11 +87,11 @@ def product_label(product: Product, lang: str) -> str:
 
 def _stock_by_product(session: Session, store_id: int, product_ids: list[int]) -> dict[int, int]:
     rows = session.execute(
-        select(Stock.product_id, Stock.quantity).where(
+        select(Stock.product_id, Stock.available).where(
             Stock.store_id == store_id, Stock.product_id.in_(product_ids)
         )
     )
-    return {product_id: quantity for product_id, quantity in rows}
+    return {product_id: max(0, quantity) for product_id, quantity in rows}
 
 
 def scene_markers(session: Session, scene: Scene, lang: str) -> list[dict[str, Any]]:
@@ -193,11 +193,12 @@ def product_detail(
     if product is None:
         raise NotFound(str(product_id))
     stores = session.scalars(select(Store).order_by(Store.id)).all()
-    stock = dict(
-        session.execute(
-            select(Stock.store_id, Stock.quantity).where(Stock.product_id == product_id)
+    stock = {
+        store: max(0, left)
+        for store, left in session.execute(
+            select(Stock.store_id, Stock.available).where(Stock.product_id == product_id)
         ).all()
-    )
+    }
     quantity = stock.get(store_id, 0)
     return {
         "id": product.id,
@@ -239,11 +240,17 @@ def is_stock_or_price_change(change: Mapping[str, Any]) -> bool:
     return has_product and has_value
 
 
+def shown_stock(change: Mapping[str, Any]) -> Any:
+    """What a stock change offers customers: what is not held for payment requests."""
+    available = change.get("available")
+    return max(0, available) if isinstance(available, int) else change.get("quantity")
+
+
 def apply_change_to_markers(
     markers: list[dict[str, Any]], change: Mapping[str, Any], store_id: int
 ) -> list[dict[str, Any]]:
     """Hotspots after a stock or price change: the new badge here, or the new price label."""
-    product_id, quantity, price = change["product_id"], change.get("quantity"), change.get("price")
+    product_id, quantity, price = change["product_id"], shown_stock(change), change.get("price")
     out = []
     for marker in markers:
         if marker.get("kind") == "product" and marker.get("product_id") == product_id:
@@ -264,7 +271,7 @@ def apply_change_to_product(
     if not product or product.get("id") != change["product_id"]:
         return product
     product = dict(product)
-    quantity, price, where = change.get("quantity"), change.get("price"), change.get("store_id")
+    quantity, price, where = shown_stock(change), change.get("price"), change.get("store_id")
     if isinstance(price, int) and where is None:
         product["price"] = format_price(price, product.get("currency") or "JPY")
     if isinstance(quantity, int) and where == store_id:

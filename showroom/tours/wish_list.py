@@ -68,7 +68,7 @@ def items(session: Session, visitor_id: str, store_id: int, lang: str) -> list[d
     if not VISITOR_ID.match(visitor_id):
         return []
     rows = session.execute(
-        select(Product, Stock.quantity)
+        select(Product, Stock.available)
         .join(WishListItem, WishListItem.product_id == Product.id)
         .outerjoin(Stock, (Stock.product_id == Product.id) & (Stock.store_id == store_id))
         .where(WishListItem.visitor_id == visitor_id)

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 
 from consult.commerce.localstripe_server import register_webhook
-from consult.commerce.orders import create_order, request_payment
+from consult.commerce.orders import create_order, request_payment, send_for_payment
 from consult.commerce.payments import PaymentError, StripeGateway
 from consult.commerce.webhooks import HANDLED_EVENTS, WEBHOOK_PATH, webhook_routes
 from consult.models import Order, Payment, WebhookEvent
-from showroom.models import Product
+from showroom.models import Product, Store
 from tests import factories
 from tests.fixtures.servers import free_port, serve_asgi
 
@@ -157,7 +157,10 @@ def demo_order(session: Session) -> Order:
     lamp = Product(sku="LAMP-002", name_en="Lamp", name_ja="ランプ", price=450, currency="JPY")
     session.add(lamp)
     session.flush()
+    factories.stock(session, store, sofa, 3)
+    factories.stock(session, store, lamp, 3)
     order = create_order(session, store.id, [(sofa.id, 1), (lamp.id, 2)])
+    send_for_payment(session, order.id, None)  # stock held, total fixed
     session.commit()
     assert order.total == 2100
     return order
@@ -415,3 +418,77 @@ def test_live_keys_need_a_real_webhook_secret_and_no_server_confirmation(
     with pytest.raises(PaymentError) as refused:
         live.confirm_test_payment("pi_123", "pm_card_visa")
     assert refused.value.code == "live_mode"
+
+
+# -- what our localstripe adds, and refunds and 3-D Secure through the real adapter -------------
+
+
+def test_a_repeated_idempotency_key_gets_the_first_answer(gateway: StripeGateway) -> None:
+    first = gateway.create_payment(
+        order_id=7, amount=500, currency="JPY", idempotency_key="k-repeat", description="x"
+    )
+    again = gateway.create_payment(
+        order_id=7, amount=500, currency="JPY", idempotency_key="k-repeat", description="x"
+    )
+    assert again.provider_ref == first.provider_ref
+    with pytest.raises(PaymentError) as conflict:
+        gateway.create_payment(
+            order_id=7, amount=900, currency="JPY", idempotency_key="k-repeat", description="x"
+        )
+    assert conflict.value.code in ("idempotency_conflict", "invalid_request")
+
+
+def test_a_refund_is_settled_by_its_signed_webhook_and_sent_once(
+    session: Session, hook: WebhookServer, gateway: StripeGateway
+) -> None:
+    from consult.commerce.refunds import request_refund, send_refund
+    from showroom.identity import StaffIdentity
+
+    order, _ = pay_by_card(session, hook, gateway)
+    store = session.get(Store, order.store_id)
+    assert store is not None
+    boss = factories.staff(session, store, "yuki@example.com", role="supervisor")
+    who = StaffIdentity(boss.id, order.store_id, "supervisor", "Yuki")
+    lamp_line = next(line for line in order.lines if line.unit_price == 450)
+    refund = request_refund(
+        session, who, order.id, reason="Chipped", lines={lamp_line.id: 1}, restock=True
+    )
+    session.commit()
+    sent = send_refund(session, refund.id, gateway)
+    again = send_refund(session, refund.id, gateway)  # a retry after a timeout: the same refund
+    session.commit()
+    assert again.provider_ref == sent.provider_ref and sent.amount == 450
+    created = hook.wait_for("refund.created", sent.provider_ref)
+    refunded = hook.wait_for("charge.refunded", _charge_of(created))
+    # Both events carry the same refund, in either order: one applies it, the other changes nothing.
+    assert sorted([created.response["status"], refunded.response["status"]]) == [
+        "applied", "ignored",
+    ]  # fmt: skip
+    assert fresh(session, order.id).refunded_total == 450
+
+
+def _charge_of(delivery: Delivery) -> str:
+    return str(delivery.event["data"]["object"]["charge"])
+
+
+def test_three_d_secure_pays_only_after_authentication(
+    session: Session, hook: WebhookServer, gateway: StripeGateway, customer: stripe.StripeClient
+) -> None:
+    order = demo_order(session)
+    intent = request_payment(session, order.id, gateway)
+    session.commit()
+    card = {"number": "4000002500003155", "exp_month": "12", "exp_year": "2030", "cvc": "123"}
+    method = customer.v1.payment_methods.create({"type": "card", "card": card})  # type: ignore[arg-type,typeddict-item]
+    result = gateway.confirm_test_payment(intent.provider_ref, str(method.id))
+    assert result.status == "requires_action"
+    time.sleep(1.5)  # nothing arrives: no charge yet
+    assert fresh(session, order.id).status == "awaiting_payment"
+    # What Stripe.js does in the customer's browser (localstripe's stand-in for the bank's page).
+    r = httpx.post(
+        f"{customer._requestor.base_addresses['api']}/v1/payment_intents/{intent.provider_ref}"  # type: ignore[attr-defined]
+        "/_authenticate?success=true",
+        json={"key": "pk_test", "client_secret": result.client_secret},
+    )
+    assert r.status_code == 200
+    hook.wait_for("payment_intent.succeeded", intent.provider_ref)
+    assert fresh(session, order.id).status == "paid"
