@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from showroom.texts import admin, call, media, staff, tour
 from showroom.texts import catalogue as catalogue_texts
+from showroom.texts import commerce as commerce_texts
 from showroom.texts import guide as guide_texts
 
 LANGUAGES = ("ja", "en")
@@ -400,6 +401,7 @@ def _merge(*tables: dict[str, tuple[str, str]]) -> None:
 _merge(tour.MESSAGES, admin.MESSAGES, call.MESSAGES, media.MESSAGES, staff.MESSAGES)
 _merge(guide_texts.MESSAGES)
 _merge(catalogue_texts.MESSAGES)
+_merge(commerce_texts.MESSAGES)
 
 
 def normalise_language(value: str | None) -> str:

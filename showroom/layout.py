@@ -52,6 +52,7 @@ def header(on_switch: Any = None) -> rx.Component:
             SessionState.role != "",
             rx.hstack(
                 rx.link(T["nav.staff"], href=routes.STAFF),
+                rx.link(T["orders.title"], href=routes.ORDERS, id="nav-orders"),
                 rx.cond(
                     SessionState.role == "supervisor",
                     rx.link(T["nav.supervisor"], href=routes.SUPERVISOR),

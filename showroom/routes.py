@@ -10,6 +10,9 @@ STAFF = "/staff"
 STAFF_CALL = "/staff/call/[consultation_id]"
 SUPERVISOR = "/supervisor"
 PAY = "/pay/[pay_token]"
+ORDER = "/order/[order_token]"
+ORDERS = "/staff/orders"
+ORDER_DETAIL = "/staff/orders/[order_id]"
 BOOK = "/book/[store_slug]"
 BOOKING_CONFIRMED = "/booking/confirmed/[booking_token]"
 BOOKING_JOIN = "/booking/join/[booking_token]"
@@ -46,6 +49,15 @@ def call(token: str) -> str:
     return f"/call/{token}"
 
 
+def last_segment(path: str) -> str:
+    """A dynamic route's value from the browser's path (/pay/<token> -> <token>)."""
+    return path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def order_detail(order_id: int) -> str:
+    return f"/staff/orders/{order_id}"
+
+
 def staff_call(consultation_id: int) -> str:
     return f"/staff/call/{consultation_id}"
 
@@ -79,3 +91,4 @@ def booking_cancel(token: str) -> str:
 
 
 ADMIN_CATALOGUE = "/admin/catalogue"
+ADMIN_COMMERCE = "/admin/commerce"

@@ -10,14 +10,18 @@ from collections.abc import AsyncIterator
 import reflex as rx
 
 from consult.booking.reminders import reminders
+from consult.commerce.housekeeping import commerce_housekeeping
 from consult.media.registry import MediaRegistry
 from showroom.api import build_api
 from showroom.pages import (
     admin,
+    admin_commerce,
     booking,
     call,
     index,
     login,
+    order,
+    orders,
     pay,
     staff,
     staff_call,
@@ -58,6 +62,7 @@ app = rx.App(
 )
 app.register_lifespan_task(close_media)
 app.register_lifespan_task(reminders)
+app.register_lifespan_task(commerce_housekeeping)
 app.register_lifespan_task(panorama_worker)
 
 app.add_page(index.index, route=index.ROUTE, title="Showroom", on_load=index.IndexState.load)
@@ -80,6 +85,19 @@ app.add_page(
     on_load=supervisor.SupervisorState.load,
 )
 app.add_page(pay.pay_page, route=pay.ROUTE, title="Payment", on_load=pay.PayState.load)
+app.add_page(order.order_page, route=order.ROUTE, title="Your order", on_load=order.OrderState.load)
+app.add_page(
+    orders.orders_page,
+    route=orders.LIST_ROUTE,
+    title="Orders",
+    on_load=orders.OrdersState.load_list,
+)
+app.add_page(
+    orders.order_detail_page,
+    route=orders.DETAIL_ROUTE,
+    title="Order",
+    on_load=orders.OrdersState.load_order,
+)
 app.add_page(
     booking.book_page,
     route=booking.ROUTE,
@@ -118,4 +136,10 @@ app.add_page(
     route=catalogue_admin.ROUTE,
     title="Products and stock",
     on_load=catalogue_admin.AdminCatalogueState.load,
+)
+app.add_page(
+    admin_commerce.commerce_rules_page,
+    route=admin_commerce.ROUTE,
+    title="Selling in calls",
+    on_load=admin_commerce.CommerceRulesState.load,
 )

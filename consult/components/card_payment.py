@@ -22,10 +22,19 @@ class CardPayment(rx.NoSSRComponent):
     stripe_js_url: rx.Var[str]
     submit_label: rx.Var[str]
     processing_label: rx.Var[str]
+    # A PaymentIntent's client secret when the bank asks for 3-D Secure; "" otherwise.
+    action_secret: rx.Var[str]
+    # The offline form's field hints in the customer's language: number, exp_month, exp_year, cvc.
+    hints: rx.Var[dict[str, str]]
 
-    # The card was confirmed with Stripe (or not): {"status", "setup_intent", "message"}.
+    # The card was confirmed with Stripe (or not):
+    # {"status", "setup_intent", "message", "code", "decline_code"}.
     on_result: ResultTrigger
+    # 3-D Secure is over: {"status": "authenticated" | "error", "code"}.
+    on_action: ResultTrigger
 
 
-def card_payment(on_result: EventType[dict[str, str]], **props: Any) -> rx.Component:
-    return CardPayment.create(on_result=on_result, **props)
+def card_payment(
+    on_result: EventType[dict[str, str]], on_action: EventType[dict[str, str]], **props: Any
+) -> rx.Component:
+    return CardPayment.create(on_result=on_result, on_action=on_action, **props)

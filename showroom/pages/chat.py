@@ -33,13 +33,18 @@ from consult.commerce.cart import (
     cards_of,
     cart_view,
     remove_one,
+    send_again,
     set_quantity,
 )
+from consult.commerce.checkout import payment_cards
+from consult.commerce.effects import ORDER_CHANGED, take_effects
+from consult.commerce.effects import publish as publish_commerce
 from showroom.catalogue import products
 from showroom.db import session_scope, utcnow
 from showroom.layout import T, has_items
 from showroom.pubsub import get_broker
 from showroom.session_state import SessionState
+from showroom.settings import get_settings
 
 WATCH_CHECK_S = 15.0
 WATCH_MAX_S = 8 * 3600  # a page left open (or abandoned) stops listening after a working day
@@ -60,6 +65,9 @@ class ChatState(rx.State):
     cart_total: str = ""
     cart_count: int = 0
     cart_error_key: str = ""
+    cart_error_detail: str = ""
+    # Payment requests of this call, by order id: state, total, pay link and its QR code.
+    payments: dict[str, dict[str, str]] = {}
     _staff_id: int = 0
     _watching: int = 0
     _lang: str = "ja"
@@ -68,7 +76,7 @@ class ChatState(rx.State):
         self.consultation_id, self.sender, self._staff_id = consultation_id, sender, staff_id
         self.messages, self.error_key, self.call_status = [], "", ""
         self.cards, self.cart_lines, self.cart_total, self.cart_count = {}, [], "", 0
-        self.cart_error_key = ""
+        self.cart_error_key, self.cart_error_detail, self.payments = "", "", {}
 
     @rx.event
     async def send(self, form: dict[str, str]) -> EventSpec | None:
@@ -109,6 +117,14 @@ class ChatState(rx.State):
             view["total"],
             view["count"],
         )
+        settings = get_settings()
+        self.payments = payment_cards(
+            session,
+            self.consultation_id,
+            self._lang,
+            key=settings.secret_key,
+            base_url=settings.public_url,
+        )
 
     @rx.event
     async def add_to_cart(self, product_id: str | int) -> None:
@@ -137,12 +153,39 @@ class ChatState(rx.State):
                 else:
                     set_quantity(session, self.consultation_id, int(product_id), quantity)
         except CartError as error:
-            self.cart_error_key = error.key
+            self.cart_error_key, self.cart_error_detail = error.key, error.detail
             return
-        self.cart_error_key = ""
+        self.cart_error_key, self.cart_error_detail = "", ""
         with session_scope() as session:
             self._load_extras(session)
         await get_broker().publish(chat_topic(self.consultation_id), CART_CHANGED)
+
+    @rx.event
+    async def send_again(self, order_id: str | int) -> None:
+        """Staff send an expired payment request again (its stock is held anew)."""
+        order_id = str(order_id)
+        if self.sender != "staff" or not order_id.isdigit() or not self.consultation_id:
+            return
+        await self._refresh_lang()
+        try:
+            with session_scope() as session:
+                payload = message_dict(
+                    send_again(
+                        session,
+                        get_settings().secret_key,
+                        self.consultation_id,
+                        self._staff_id,
+                        int(order_id),
+                        self._lang,
+                    )
+                )
+                effects = take_effects(session)
+        except CartError as error:
+            self.cart_error_key, self.cart_error_detail = error.key, error.detail
+            return
+        self.cart_error_key, self.cart_error_detail = "", ""
+        await get_broker().publish(chat_topic(self.consultation_id), payload)
+        await publish_commerce(effects)
 
     @rx.event(background=True)
     async def watch(self) -> None:
@@ -201,7 +244,7 @@ class ChatState(rx.State):
         if kind == "event":
             line = item if "key" in item else live_event_dict(item, utcnow().isoformat())
             self._append([line])
-        elif kind in ("cart", "stock"):
+        elif kind in ("cart", "stock", ORDER_CHANGED):
             with session_scope() as session:
                 self._load_extras(session)
         elif kind in MESSAGE_KINDS and "key" in item:
@@ -232,6 +275,8 @@ async def publish_cart(consultation_id: int) -> None:
 ADD_TO_CART: Any = ChatState.add_to_cart
 CARDS: Any = ChatState.cards
 REMOVE_FROM_CART: Any = ChatState.remove_from_cart
+PAYMENTS: Any = ChatState.payments
+SEND_AGAIN: Any = ChatState.send_again
 ONE_FEWER_IN_CART: Any = ChatState.one_fewer_in_cart
 
 
@@ -343,20 +388,122 @@ def product_card(message: Any) -> rx.Component:
     )
 
 
-def payment_card(message: Any) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.text(T["call.payment_requested"], weight="bold"),
-            rx.cond(
-                ChatState.sender == "customer",
-                rx.link(
-                    rx.button(T["call.pay"], color_scheme="grass", id="pay-link"),
-                    href="/pay/" + message["pay_token"].to(str),
-                    is_external=True,
-                ),
+def payment_state(card: Any) -> rx.Component:
+    state = card["state"].to(str)
+    staff = ChatState.sender == "staff"
+    return rx.match(
+        state,
+        (
+            "paid",
+            rx.badge(
+                T["pay.state_paid"],
+                " #",
+                card["number"].to(str),
+                color_scheme="green",
+                class_name="payment-state",
+                size="2",
             ),
         ),
+        (
+            "expired",
+            rx.badge(T["pay.state_expired"], color_scheme="amber", class_name="payment-state"),
+        ),
+        (
+            "cancelled",
+            rx.badge(T["pay.state_cancelled"], color_scheme="gray", class_name="payment-state"),
+        ),
+        (
+            "declined",
+            rx.vstack(
+                rx.badge(
+                    rx.cond(staff, T["pay.state_declined"], T["pay.state_declined_customer"]),
+                    color_scheme="red",
+                    class_name="payment-state",
+                    white_space="normal",
+                ),
+                rx.cond(
+                    staff & (card["failure_key"].to(str) != ""),
+                    rx.text(T[card["failure_key"].to(str)], size="1", color_scheme="gray"),
+                ),
+                spacing="1",
+            ),
+        ),
+        rx.badge(T["pay.state_awaiting"], color_scheme="blue", class_name="payment-state"),
+    )
+
+
+def payment_card(message: Any) -> rx.Component:
+    card = PAYMENTS[message["order_id"].to(str)]
+    state = card["state"].to(str)
+    payable = (state == "awaiting") | (state == "declined")
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(T["call.payment_requested"], weight="bold"),
+                rx.spacer(),
+                rx.text(card["total"].to(str), weight="bold", class_name="payment-total"),
+                width="100%",
+                align="center",
+            ),
+            payment_state(card),
+            rx.cond(
+                card["fulfilment"].to(str) != "",
+                rx.text(
+                    rx.cond(
+                        card["fulfilment"].to(str) == "pickup", T["pay.pickup"], T["pay.delivery"]
+                    ),
+                    " · ",
+                    card["where"].to(str),
+                    size="1",
+                    class_name="payment-fulfilment",
+                ),
+            ),
+            rx.cond(
+                card["refunded"].to(str) != "",
+                rx.text(T["pay.refunded"], " ", card["refunded"].to(str), size="1"),
+            ),
+            rx.cond(
+                (ChatState.sender == "customer") & payable & (card["link"].to(str) != ""),
+                rx.hstack(
+                    rx.link(
+                        rx.button(T["call.pay"], color_scheme="grass", id="pay-link"),
+                        href=card["link"].to(str),
+                        is_external=True,
+                    ),
+                    rx.vstack(
+                        rx.image(
+                            src=card["qr"].to(str),
+                            width="96px",
+                            height="96px",
+                            alt=T["pay.scan"],
+                            class_name="pay-qr",
+                        ),
+                        rx.text(T["pay.scan"], size="1", color_scheme="gray", max_width="140px"),
+                        spacing="1",
+                        align="center",
+                    ),
+                    spacing="4",
+                    align="center",
+                    wrap="wrap",
+                ),
+            ),
+            rx.cond(
+                (ChatState.sender == "staff") & (state == "expired"),
+                rx.button(
+                    T["pay.send_again"],
+                    size="1",
+                    variant="soft",
+                    class_name="send-again",
+                    on_click=SEND_AGAIN(message["order_id"].to(str)),
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
         width="100%",
+        flex_shrink="0",  # a payment request is never squeezed by the chat's height
+        class_name="payment-card",
+        custom_attrs={"data-order": message["order_id"].to(str), "data-state": state},
     )
 
 
@@ -450,7 +597,12 @@ def cart_panel(*actions: rx.Component) -> rx.Component:
                 rx.cond(
                     ChatState.cart_error_key != "",
                     rx.text(
-                        T[ChatState.cart_error_key], color_scheme="red", size="2", role="alert"
+                        T[ChatState.cart_error_key],
+                        " ",
+                        ChatState.cart_error_detail,
+                        color_scheme="red",
+                        size="2",
+                        role="alert",
                     ),
                 ),
                 *actions,

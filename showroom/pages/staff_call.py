@@ -14,6 +14,8 @@ from consult.calls.queue import join_as_staff
 from consult.calls.transfer import TransferError, colleagues, handed_over, transfer
 from consult.calls.wrap_up import OUTCOMES, WrapUpError, save_notes, save_wrap_up, summary
 from consult.commerce.cart import CartError, push_card, request_cart_payment, search_products
+from consult.commerce.effects import publish as publish_commerce
+from consult.commerce.effects import take_effects
 from consult.components.call_video import call_video
 from showroom import routes
 from showroom.components.guided_tour import guided_tour
@@ -154,20 +156,28 @@ class StaffCallState(rx.State):
 
     @rx.event
     async def request_payment(self) -> None:
-        staff_id, _store_id, _lang = await self._who()
+        """Hold the cart's stock and send its pay link; refused, naming what is short, when
+        another customer holds or bought the last units."""
+        staff_id, _store_id, lang = await self._who()
+        chat = await self.get_state(ChatState)
         try:
             with session_scope() as session:
                 payload = message_dict(
                     request_cart_payment(
-                        session, get_settings().secret_key, self.consultation_id, staff_id
+                        session, get_settings().secret_key, self.consultation_id, staff_id, lang
                     )
                 )
+                effects = take_effects(session)
         except CartError as error:
-            self.action_error_key = error.key
+            if error.key == "cart.empty" and self.payment_sent:
+                return  # a second click on the request just sent: the cart went with it
+            chat.cart_error_key, chat.cart_error_detail = error.key, error.detail
             return
+        chat.cart_error_key, chat.cart_error_detail = "", ""
         self.action_error_key, self.payment_sent = "", True
         await get_broker().publish(chat_topic(self.consultation_id), payload)
         await get_broker().publish(chat_topic(self.consultation_id), {"kind": "cart"})
+        await publish_commerce(effects)
 
     @rx.event
     async def refresh_colleagues(self) -> None:

@@ -51,6 +51,8 @@ def row(page: Page, sku: str) -> Locator:
 def test_a_stock_edit_in_the_table_shows_in_an_open_tour_without_reload(
     app: RunningApp, browser_context: ContextFactory, api: httpx.Client
 ) -> None:
+    # The sofa's stock as this test expects it: other tests sell sofas (a sale takes stock).
+    assert api.put("/stores/aoyama/stock/SOFA-001", json={"quantity": 4}).is_success
     customer = browser_context().new_page()
     customer.goto(f"{app.url}/tour/aoyama/living")
     wait_for_viewer(customer)
