@@ -14,6 +14,7 @@ from consult.calls.wrap_up import WrapUpError, save_notes, save_wrap_up, summary
 from consult.commerce.cart import add_to_cart, push_card, request_cart_payment
 from consult.models import Booking
 from showroom.db import utcnow
+from showroom.models import Stock
 from showroom.tours.analytics import record
 from tests import factories
 
@@ -26,6 +27,8 @@ def test_staff_see_who_is_calling_and_what_led_them_here(session: Session) -> No
     record(session, visitor_id=visitor, store_id=store_id, kind="product_open",
            product_id=booking.product_id)  # fmt: skip
     earlier = start_walk_in(session, store_id, visitor_id=visitor)
+    earlier.staff_id = booking.staff_id  # accepted
+    session.add(Stock(store_id=store_id, product_id=booking.product_id or 0, quantity=1))
     add_to_cart(session, earlier.id, booking.product_id or 0)
     request_cart_payment(session, "k", earlier.id, booking.staff_id or 0)
     end(session, earlier.id)
