@@ -538,8 +538,11 @@ class BookState(SlotPicker, rx.State):
             await self._load_slots()
 
     @rx.event
-    def set_answer(self, question_id: str, value: str) -> None:
-        self.answers = {**self.answers, question_id: value}
+    def set_answer(self, question_id: str | int, value: str) -> None:
+        key = str(question_id)
+        if all(q["id"] != key for q in self.questions) or not isinstance(value, str):
+            return
+        self.answers = {**self.answers, key: value}
 
     def _request(self, form: dict[str, Any], lang: str, visitor: str) -> BookingRequest | None:
         starts_at = _parse_start(self.start)
@@ -581,7 +584,7 @@ class BookState(SlotPicker, rx.State):
 
     @rx.event
     def set_waitlist_day(self, value: str) -> None:
-        self.waitlist_day = value
+        self.waitlist_day = value if isinstance(value, str) else ""
 
     async def _join_waitlist(self, form: dict[str, Any]) -> None:
         lang = await self._lang()

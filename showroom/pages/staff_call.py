@@ -18,6 +18,7 @@ from consult.commerce.effects import publish as publish_commerce
 from consult.commerce.effects import take_effects
 from consult.components.call_video import call_video
 from showroom import routes
+from showroom.choices import chosen_text
 from showroom.components.guided_tour import guided_tour
 from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, notice, page
@@ -219,7 +220,7 @@ class StaffCallState(rx.State):
 
     @rx.event
     def choose_outcome(self, outcome: str) -> None:
-        self.outcome = outcome
+        self.outcome = chosen_text(outcome, OUTCOMES, "")
 
     @rx.event
     async def save_wrap_up(self) -> EventSpec | None:

@@ -18,6 +18,7 @@ from consult.calls.consultations import customer_link, start_walk_in
 from consult.calls.queue import requested_staff, staff_to_call
 from showroom import routes
 from showroom.catalogue.products import TOPIC as CATALOGUE
+from showroom.choices import chosen_id
 from showroom.components.panorama_viewer import panorama_viewer
 from showroom.db import session_scope
 from showroom.layout import T, has_items, has_key, page
@@ -290,8 +291,11 @@ class TourState(rx.State):
         await self._record("product_open", product_id=product_id)
 
     @rx.event
-    async def show_product(self, product_id: int) -> EventSpec:
-        await self._open_product(int(product_id), await self._lang())
+    async def show_product(self, product_id: int | str) -> EventSpec | None:
+        chosen = chosen_id(product_id)
+        if chosen is None:
+            return None
+        await self._open_product(chosen, await self._lang())
         return rx.call_script(FOCUS_PANEL)
 
     @rx.event
@@ -367,15 +371,18 @@ class TourState(rx.State):
         self.wish_ids = [int(item["id"]) for item in self.wish]
 
     @rx.event
-    async def toggle_wish(self, product_id: int) -> None:
+    async def toggle_wish(self, product_id: int | str) -> None:
+        chosen = chosen_id(product_id)
+        if chosen is None:
+            return
         visitor = (await self.get_state(SessionState)).ensure_visitor()
         self.wish_error = ""
         try:
             with session_scope() as session:
-                if int(product_id) in self.wish_ids:
-                    wish_list.remove(session, visitor, int(product_id))
+                if chosen in self.wish_ids:
+                    wish_list.remove(session, visitor, chosen)
                 else:
-                    wish_list.add(session, visitor, int(product_id), self.store_id)
+                    wish_list.add(session, visitor, chosen, self.store_id)
         except WishListError as error:
             self.wish_error = f"wish.error_{error.code}"
         await self._load_wish_list(await self._lang())
