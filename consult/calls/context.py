@@ -101,6 +101,7 @@ def call_context(session: Session, consultation_id: int, lang: str) -> dict[str,
     return {
         "name": call.customer_name or (booking.customer_name if booking else ""),
         "email": call.customer_email or (booking.customer_email if booking else ""),
+        "language": call.language,
         "answers": _answers(session, booking, lang) if booking else [],
         "product": localised(product, "name", lang) if product else "",
         "view": _view_text(

@@ -466,6 +466,7 @@ def queue_card(call: Any) -> rx.Component:
                         rx.cond(call["name"].to(str) != "", call["name"].to(str), T["queue.guest"]),
                         weight="bold",
                     ),
+                    rx.badge(T["language." + call["language"].to(str)], class_name="queue-language"),
                     rx.badge(
                         T["queue.waited"], " ", call["waited_min"].to(str), " ", T["queue.minutes"],
                         color_scheme="amber",

@@ -298,6 +298,14 @@ def customer_context() -> rx.Component:
             ),
             labelled("context.name", context["name"].to(str)),
             labelled("context.email", context["email"].to(str)),
+            labelled(
+                "context.language",
+                rx.cond(
+                    context["language"].to(str) != "",
+                    T["language." + context["language"].to(str)],
+                    "",
+                ),
+            ),
             rx.foreach(StaffCallState.answers, answer_line),
             labelled("context.came_for", context["product"].to(str)),
             labelled("context.view", context["view"].to(str)),
@@ -562,7 +570,12 @@ def staff_call_page() -> rx.Component:
                             call_video(
                                 consultation_id=StaffCallState.consultation_id,
                                 token="",
-                                role=T["call.customer"],
+                                role=rx.cond(
+                                    StaffCallState.context["name"].to(str) != "",
+                                    StaffCallState.context["name"].to(str),
+                                    T["call.customer"],
+                                ),
+                                peer_name=StaffCallState.context["name"].to(str),
                                 id="call-media",
                             ),
                         ),

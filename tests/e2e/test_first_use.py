@@ -4,9 +4,11 @@ booking form's missing answer."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, ContextFactory, RunningApp
+from tests.e2e.conftest import ARTIFACTS, ContextFactory, RunningApp, log_in
 from tests.e2e.test_commerce import call_between, show_product
 
 SERVER_S = 30_000
@@ -77,3 +79,82 @@ def test_chat_cards_keep_their_height_and_the_chat_scrolls_to_the_newest(
         assert newest_in_view(side)
         for card in card_layout(side):
             assert card["height"] >= card["natural"] - 1
+
+
+AIKO = "佐藤 愛子 (Aiko Sato)"
+
+
+def test_a_walk_in_caller_gives_a_name_and_waits_for_staff_shown_by_name_and_photo(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    customer = browser_context().pages[0]
+    customer.goto(f"{app.url}/tour/aoyama/entrance")
+    customer.locator("[data-testid=panorama-viewer][data-ready='true']").wait_for(timeout=SERVER_S)
+    customer.get_by_role("button", name="Talk to staff now").click()
+    intro = customer.get_by_role("dialog", name="Before we connect you")
+    expect(intro).to_be_visible(timeout=SERVER_S)
+    # The page's language is the default; the caller would rather speak Japanese.
+    expect(intro.get_by_label("Language for the call")).to_have_value("en")
+    intro.get_by_label("Language for the call").select_option(label="Japanese")
+    # Too long a name is refused, and nothing is queued.
+    intro.get_by_label("Your name (optional)").fill("Hana " * 30)
+    intro.get_by_role("button", name="Join the queue").click()
+    expect(intro.get_by_role("alert")).to_have_text("A name has at most 120 characters.")
+    customer.screenshot(path=ARTIFACTS / "first-use-intro-error.png")
+    assert "/call/" not in customer.url
+    intro.get_by_label("Your name (optional)").fill("Hana Mori")
+    customer.screenshot(path=ARTIFACTS / "first-use-intro.png")
+    intro.get_by_role("button", name="Join the queue").click()
+    customer.wait_for_url(re.compile(r".*/call/[^/]+/?$"), timeout=SERVER_S)
+    call_id = int(
+        app.python(
+            "from sqlalchemy import select\nfrom showroom.db import session_scope\n"
+            "from consult.models import Consultation\nwith session_scope() as s:\n"
+            "    c = s.scalars(select(Consultation).where(Consultation.customer_name == "
+            "'Hana Mori').order_by(Consultation.id.desc())).first()\n"
+            "    print(c.id if c.language == 'ja' else 0)"
+        )
+    )
+    assert call_id > 0, "stored with the name and language given"
+
+    # The customer joins before any member of staff: no signal bars, a clear wait.
+    expect(customer.locator("#lobby-join")).to_be_enabled(timeout=SERVER_S)
+    customer.locator("#lobby-join").click()
+    waiting = customer.locator("#call-waiting-other")
+    expect(waiting).to_have_text("Waiting for the other side to join…", timeout=SERVER_S)
+    expect(customer.locator("#call-media")).to_have_attribute("data-state", "connected")
+    expect(customer.locator("#call-quality")).to_have_count(0)
+
+    # Staff see the caller's name and language in the queue and in the call.
+    staff = browser_context().pages[0]
+    log_in(staff, app, "aiko@showroom.example")
+    staff.wait_for_url(re.compile(r".*/staff/?$"))
+    card = staff.locator(".queue-call").filter(has=staff.locator(f"[data-call='{call_id}']"))
+    expect(card).to_contain_text("Hana Mori", timeout=SERVER_S)
+    expect(card.locator(".queue-language")).to_have_text("Japanese")
+    staff.screenshot(path=ARTIFACTS / "first-use-staff-queue.png")
+    card.get_by_role("button", name="Accept").click()
+    staff.wait_for_url(re.compile(rf".*/staff/call/{call_id}/?$"), timeout=SERVER_S)
+    context = staff.locator("#customer-context")
+    expect(context).to_contain_text("Name: Hana Mori", timeout=SERVER_S)
+    expect(context).to_contain_text("Language: Japanese")
+
+    # The customer now sees whom they wait for, by name and photo, still without bars.
+    expect(customer.locator("#call-staff-name")).to_have_text(AIKO, timeout=SERVER_S)
+    expect(customer.locator("#call-staff")).to_contain_text("You are talking with")
+    expect(waiting).to_have_text(f"Waiting for {AIKO} to join…", timeout=SERVER_S)
+    photo = customer.locator("[data-testid=peer-photo]")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("(img) => img.complete && img.naturalWidth > 0"), "the photo loads"
+    expect(customer.locator("#call-quality")).to_have_count(0)
+    customer.screenshot(path=ARTIFACTS / "first-use-waiting-for-staff.png")
+
+    # Staff join: the picture flows, the wait is over and the bars appear.
+    expect(staff.locator("#lobby-join")).to_be_enabled(timeout=SERVER_S)
+    staff.locator("#lobby-join").click()
+    expect(waiting).to_have_count(0, timeout=SERVER_S)
+    expect(customer.locator("#call-quality")).to_have_attribute(
+        "data-quality", re.compile("good|fair|poor"), timeout=SERVER_S
+    )
+    expect(customer.locator("#call-media")).to_have_attribute("data-role", AIKO)
+    customer.screenshot(path=ARTIFACTS / "first-use-talking.png")
