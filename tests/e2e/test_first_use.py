@@ -9,6 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, ContextFactory, RunningApp, log_in
+from tests.e2e.test_booking import AREA_QUESTION, pick_slot
 from tests.e2e.test_commerce import call_between, show_product
 
 SERVER_S = 30_000
@@ -158,3 +159,66 @@ def test_a_walk_in_caller_gives_a_name_and_waits_for_staff_shown_by_name_and_pho
     )
     expect(customer.locator("#call-media")).to_have_attribute("data-role", AIKO)
     customer.screenshot(path=ARTIFACTS / "first-use-talking.png")
+
+
+def test_the_presence_switch_and_its_badge_agree(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    # Ken left the staff page yesterday: he is offline, whatever ran before.
+    app.python(
+        "from sqlalchemy import update\nfrom showroom.db import session_scope\n"
+        "from showroom.models import StaffMember\n"
+        "with session_scope() as s: s.execute(update(StaffMember).where(StaffMember.email == "
+        "'ken@showroom.example').values(presence='offline', presence_at=None))"
+    )
+    page = browser_context().pages[0]
+    log_in(page, app, "ken@showroom.example")
+    page.wait_for_url(re.compile(r".*/staff/?$"))
+    switch, badge = page.locator("#presence"), page.locator("#presence-badge")
+    expect(badge).to_have_text("Offline: choose Available to take calls", timeout=SERVER_S)
+    # Neither choice is shown as made while the badge says offline.
+    for choice in ("Available", "Away"):
+        expect(switch.get_by_role("radio", name=choice)).to_have_attribute("aria-checked", "false")
+    page.screenshot(path=ARTIFACTS / "first-use-presence-offline.png")
+    for choice, says in (
+        ("Available", "You receive walk-in calls"),
+        ("Away", "You receive no walk-in calls"),
+    ):
+        switch.get_by_role("radio", name=choice).click()
+        expect(badge).to_have_text(says, timeout=SERVER_S)
+        expect(switch.get_by_role("radio", name=choice)).to_have_attribute("aria-checked", "true")
+    page.reload()  # what is stored is what both show
+    expect(badge).to_have_text("You receive no walk-in calls", timeout=SERVER_S)
+    expect(switch.get_by_role("radio", name="Away")).to_have_attribute("aria-checked", "true")
+
+
+def test_the_booking_form_marks_the_missing_answer(app: RunningApp, page: Page) -> None:
+    page.goto(f"{app.url}/book/aoyama")
+    page.get_by_role("radio", name=re.compile("Room planning")).click()
+    pick_slot(page)
+    page.get_by_role("radio", name="Living room").click()  # the floor plan is not answered
+    page.get_by_label("Name").fill("Hanako Yamada")
+    page.get_by_label("Email").fill("hanako-marked@example.com")
+    page.get_by_role("button", name="Book this consultation").click()
+
+    plan = page.get_by_role("radiogroup", name="Do you have a floor plan?")
+    expect(plan).to_have_attribute("aria-invalid", "true", timeout=SERVER_S)
+    expect(plan.get_by_role("radio").first).to_be_focused()
+    plan_id = plan.get_attribute("id")
+    beside = page.locator(f"[data-question] #{plan_id}-error")
+    expect(beside).to_have_text("Please answer the required questions.")
+    expect(plan).to_have_attribute("aria-describedby", f"{plan_id}-error")
+    # The question answered, only that one is marked no more.
+    expect(page.get_by_role("radiogroup", name="Which room are you furnishing?")).to_have_attribute(
+        "aria-invalid", "false"
+    )
+    page.screenshot(path=ARTIFACTS / "first-use-booking-marked.png", full_page=True)
+
+    # "No" shows the room size question, required in turn: it is the one marked now.
+    page.get_by_role("radio", name="No", exact=True).click()
+    page.get_by_role("button", name="Book this consultation").click()
+    area = page.get_by_label(AREA_QUESTION)
+    expect(area).to_have_attribute("aria-invalid", "true", timeout=SERVER_S)
+    expect(area).to_be_focused()
+    expect(plan).to_have_attribute("aria-invalid", "false")
+    expect(page.locator(".field-error")).to_have_count(1)
