@@ -4,7 +4,8 @@
 // aiortc peer, which relays the other side. No npm dependencies beyond React.
 //
 // Props: consultationId (number), token (string, "" for staff on the session cookie),
-// role (string, the other side's label), texts (object: the page's message catalogue; keys
+// role (string, the other side's label), peerName / peerPhoto (strings, optional: who the
+// other side is, shown while waiting for them), texts (object: the page's message catalogue; keys
 // "media.*"), iceServers (array, optional: fetched from /api/rtc/config otherwise), apiBase
 // ("" = same origin), onStateChange(phase).
 //
@@ -1015,6 +1016,8 @@ export function CallVideo({
   consultationId,
   token = "",
   role = "",
+  peerName = "",
+  peerPhoto = "",
   texts = null,
   iceServers = null,
   apiBase = "",
@@ -1121,6 +1124,13 @@ export function CallVideo({
   };
 
   const remoteHidden = v.audioOnly || (v.peer && v.peer.audio_only);
+  // Until the other side is there and their picture (or sound, audio only) arrives, the
+  // server's black filler is all there is: no signal bars, but who we are waiting for.
+  const peerAbsent = !v.peer || v.peer.state === "absent";
+  const mediaFlows = !peerAbsent && (v.firstFrameAt !== null || remoteHidden);
+  const waitingText = peerName
+    ? tx("media.waiting_for_named").replace("{name}", peerName)
+    : tx("media.waiting_for_other");
   const stage = (
     <div style={S.stage}>
       {/* Always mounted: it also plays the remote audio (audio-only calls included). */}
@@ -1169,7 +1179,7 @@ export function CallVideo({
           ) : null}
         </div>
       ) : null}
-      {inCall ? (
+      {inCall && mediaFlows ? (
         <div style={{ position: "absolute", right: 10, top: 10 }}>
           <QualityBars
             quality={v.quality}
@@ -1189,10 +1199,18 @@ export function CallVideo({
           </span>
         </div>
       ) : null}
-      {v.phase === "connected" && v.peer && v.peer.state === "absent" ? (
+      {v.phase === "connected" && peerAbsent ? (
         <div style={S.center}>
+          {peerPhoto ? (
+            <img
+              src={peerPhoto}
+              alt=""
+              data-testid="peer-photo"
+              style={{ width: 96, height: 96, borderRadius: "50%", objectFit: "cover" }}
+            />
+          ) : null}
           <span role="status" id="call-waiting-other" style={{ ...S.badge, fontSize: 14, padding: "6px 12px" }}>
-            {tx("media.waiting_for_other")}
+            {waitingText}
           </span>
         </div>
       ) : null}

@@ -63,6 +63,8 @@ def build_message(
         if not maintype or not subtype:
             raise MailError(f"bad MIME type {mimetype!r} for {filename}")
         params = {"method": "REQUEST"} if mimetype == "text/calendar" else {}
+        if maintype == "text":  # given as bytes: say how they are encoded (Japanese in .ics)
+            params["charset"] = "utf-8"
         msg.add_attachment(
             content, maintype=maintype, subtype=subtype, filename=filename, params=params
         )

@@ -26,6 +26,7 @@ from consult.booking.bookings import (
 )
 from consult.booking.calendar import FEED_WINDOW, CalendarEntry, booking_ics, feed_ics
 from consult.booking.rules import BookingError
+from consult.booking.staff_schedule import answers_shown
 from consult.mail import Mailer, MailError, build_message
 from consult.models import Booking, ConsultationType, WaitlistEntry
 from showroom.db import utcnow
@@ -74,7 +75,8 @@ LABELS = {
     "reschedule": ("Change the time", "日時を変更"),
     "cancel": ("Cancel", "キャンセル"),
     "book_again": ("Book a new time", "新しい日時を予約"),
-    "signature": ("Showroom {store}", "ショールーム {store}"),
+    "signature": ("{store}", "{store}"),  # the store's name already says "Showroom"
+    "answers": ("What you told us", "ご回答内容"),
 }
 WAITLIST = {
     "subject": ("A consultation slot opened on {day}", "{day} にご相談の空きが出ました"),
@@ -107,6 +109,7 @@ class BookingFacts:
     kind: ConsultationType
     staff: StaffMember | None
     store: Store
+    answers: list[dict[str, str]]  # the questionnaire, as shown: {"question", "lead", "answer"}
 
     @property
     def zone(self) -> str:
@@ -124,7 +127,9 @@ def load_facts(session: Session, booking: Booking) -> BookingFacts:
     store = session.get(Store, booking.store_id)
     staff = session.get(StaffMember, booking.staff_id) if booking.staff_id else None
     assert kind is not None and store is not None
-    return BookingFacts(booking, kind, staff, store)
+    return BookingFacts(
+        booking, kind, staff, store, answers_shown(session, booking, booking.language)
+    )
 
 
 def calendar_entry(facts: BookingFacts, join_url: str) -> CalendarEntry:
@@ -168,6 +173,10 @@ def _lines(facts: BookingFacts, kind: str) -> list[tuple[str, str]]:
     return rows
 
 
+def _answer_lines(facts: BookingFacts) -> list[str]:
+    return [a["lead"] + a["answer"] for a in facts.answers]
+
+
 def _actions(kind: str) -> tuple[str, ...]:
     return ("book_again",) if kind == "cancelled" else ("join", "reschedule", "cancel")
 
@@ -177,6 +186,8 @@ def _text(facts: BookingFacts, kind: str, links: dict[str, str]) -> str:
     parts = [_pick(LABELS["greeting"], lang).format(name=facts.booking.customer_name), ""]
     parts += [_pick(INTROS[kind], lang), ""]
     parts += [f"{label}: {value}" for label, value in _lines(facts, kind)]
+    if facts.answers and kind != "cancelled":
+        parts += ["", _pick(LABELS["answers"], lang), *_answer_lines(facts)]
     parts.append("")
     parts += [f"{_pick(LABELS[a], lang)}: {links[a]}" for a in _actions(kind)]
     parts += ["", _pick(LABELS["signature"], lang).format(store=facts.store_name())]
@@ -194,9 +205,13 @@ def _html(facts: BookingFacts, kind: str, links: dict[str, str]) -> str:
         f"<a href='{escape(links[a])}'>{escape(_pick(LABELS[a], lang))}</a>" for a in _actions(kind)
     )
     signature = _pick(LABELS["signature"], lang).format(store=facts.store_name())
+    answers = ""
+    if facts.answers and kind != "cancelled":
+        items = "".join(f"<li>{escape(line)}</li>" for line in _answer_lines(facts))
+        answers = f"<p>{escape(_pick(LABELS['answers'], lang))}</p><ul>{items}</ul>"
     return (
         f"<html lang='{lang}'><body><p>{escape(greeting)}</p>"
-        f"<p>{escape(_pick(INTROS[kind], lang))}</p><table>{rows}</table>"
+        f"<p>{escape(_pick(INTROS[kind], lang))}</p><table>{rows}</table>{answers}"
         f"<p>{actions}</p><p>{escape(signature)}</p></body></html>\n"
     )
 

@@ -32,11 +32,13 @@ Range = tuple[int, int]  # [start, end) in minutes
 
 
 class BookingError(Exception):
-    """Refused input; nothing was changed. `key` is the translation key a page shows."""
+    """Refused input; nothing was changed. `key` is the translation key a page shows;
+    `field` names the form field at fault ("q-<question id>", "email", ...) when there is one."""
 
-    def __init__(self, key: str, detail: str = "") -> None:
+    def __init__(self, key: str, detail: str = "", *, field: str = "") -> None:
         self.key = key
         self.detail = detail
+        self.field = field
         english = t("en", key)
         super().__init__(f"{english} ({detail})" if detail else english)
 
@@ -314,14 +316,16 @@ def why_not_bookable(
 def clean_email(email: str) -> str:
     email = email.strip()
     if len(email) > 254 or not _EMAIL.match(email):
-        raise BookingError("booking.bad_email", repr(email))
+        raise BookingError("booking.bad_email", repr(email), field="email")
     return email
 
 
 def clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name or len(name) > 120:
-        raise BookingError("booking.bad_name", "empty or over 120 characters")
+        raise BookingError(
+            "booking.bad_name", "empty or over 120 characters", field="customer_name"
+        )
     return name
 
 
@@ -347,7 +351,9 @@ def _normalise(question: QuestionRule, value: object) -> object:
             return value
     elif isinstance(value, str) and len(value) <= 2000:
         return value.strip()
-    raise BookingError("booking.answer_invalid", f"question {question.id}")
+    raise BookingError(
+        "booking.answer_invalid", f"question {question.id}", field=f"q-{question.id}"
+    )
 
 
 def _as_condition_text(value: object) -> str:
@@ -378,7 +384,9 @@ def clean_answers(
         value = answers.get(str(question.id))
         if value is None or value == "":
             if question.required:
-                raise BookingError("booking.answer_required", f"question {question.id}")
+                raise BookingError(
+                    "booking.answer_required", f"question {question.id}", field=f"q-{question.id}"
+                )
             continue
         cleaned[str(question.id)] = _normalise(question, value)
     return cleaned

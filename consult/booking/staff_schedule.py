@@ -27,18 +27,30 @@ def _answer_text(value: object, lang: str) -> str:
     return t(lang, key) if key in MESSAGES else str(value)
 
 
-def _answers(session: Session, booking: Booking, lang: str) -> list[dict[str, str]]:
+def question_lead(question: str, lang: str) -> str:
+    """What goes before an answer: "Size: 18", but "Do you have a plan? Yes" (no "?:")."""
+    question = question.strip()
+    if question.endswith("？"):
+        return question
+    if question.endswith("?"):
+        return question + " "
+    return question + ("：" if lang == "ja" else ": ")
+
+
+def answers_shown(session: Session, booking: Booking, lang: str) -> list[dict[str, str]]:
+    """The booking's answers in question order: {"question", "lead", "answer"}."""
     shown = []
     for question_id, value in (booking.answers or {}).items():
         question = session.get(Question, int(question_id))
         if question is not None:
-            shown.append(
-                {
-                    "question": localised(question, "label", lang),
-                    "answer": _answer_text(value, lang),
-                }
-            )
-    return shown
+            label = localised(question, "label", lang)
+            row = {
+                "question": label,
+                "lead": question_lead(label, lang),
+                "answer": _answer_text(value, lang),
+            }
+            shown.append((question.position, question.id, row))
+    return [row for _, _, row in sorted(shown, key=lambda s: (s[0], s[1]))]
 
 
 def _tour_scene(session: Session, booking: Booking, lang: str) -> str:
@@ -72,7 +84,7 @@ def upcoming(
                 "email": booking.customer_email,
                 "status": booking.status,
                 "product": localised(product, "name", lang) if product else "",
-                "answers": _answers(session, booking, lang),
+                "answers": answers_shown(session, booking, lang),
                 "from_tour": _tour_scene(session, booking, lang),
                 "started": booking.starts_at <= now,
             }

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from consult.booking.staff_schedule import _answers
+from consult.booking.staff_schedule import answers_shown
 from consult.models import Booking, Consultation, Order
 from showroom.i18n import format_price
 from showroom.models import Product, Scene, StaffMember, Store
@@ -101,7 +101,8 @@ def call_context(session: Session, consultation_id: int, lang: str) -> dict[str,
     return {
         "name": call.customer_name or (booking.customer_name if booking else ""),
         "email": call.customer_email or (booking.customer_email if booking else ""),
-        "answers": _answers(session, booking, lang) if booking else [],
+        "language": call.language,
+        "answers": answers_shown(session, booking, lang) if booking else [],
         "product": localised(product, "name", lang) if product else "",
         "view": _view_text(
             session, call.store_id, call.tour_view or (booking.tour_view if booking else None), lang

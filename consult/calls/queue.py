@@ -262,6 +262,7 @@ def queue_for_staff(
             {
                 "id": call.id,
                 "name": call.customer_name,
+                "language": call.language,
                 "waited_min": _minutes(int((now - call.created_at).total_seconds())),
                 "for_me": call.requested_staff_id == staff_id,
                 "booked": call.booking_id is not None,

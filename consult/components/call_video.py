@@ -54,6 +54,10 @@ class CallVideo(rx.NoSSRComponent):
     # The other side's label ("Staff", "Customer", or a name).
     role: rx.Var[str]
 
+    # Who the other side is (a name and a photo URL), shown while waiting for them; optional.
+    peer_name: rx.Var[str]
+    peer_photo: rx.Var[str]
+
     # The page's message catalogue (the panel reads its "media.*" keys).
     texts: rx.Var[dict[str, str]]
 

@@ -17,6 +17,7 @@ import reflex as rx
 from reflex_base.event import EventSpec
 
 from showroom import routes
+from showroom.choices import chosen_id
 from showroom.components.panorama_editor import panorama_editor
 from showroom.db import session_scope
 from showroom.i18n import t
@@ -271,12 +272,18 @@ class AdminState(rx.State):
         self.kind = "scene" if value == "scene" else "product"
 
     @rx.event
-    def choose_product(self, value: str) -> None:
-        self.product_choice = value
+    def choose_product(self, value: int | str) -> None:
+        self.product_choice = self._choice(value)
 
     @rx.event
-    def choose_scene(self, value: str) -> None:
-        self.scene_choice = value
+    def choose_scene(self, value: int | str) -> None:
+        self.scene_choice = self._choice(value)
+
+    def _choice(self, value: object) -> str:
+        """The select sends an id as a number or a string: keep it as digits, or say it is wrong."""
+        chosen = chosen_id(value)
+        self.error_key = "" if chosen is not None else "admin_error.bad_choice"
+        return str(chosen) if chosen is not None else ""
 
     @rx.event
     def set_both_ways(self, value: bool) -> None:
@@ -305,7 +312,7 @@ class AdminState(rx.State):
         yaw, pitch = self.pending["yaw"], self.pending["pitch"]
         store_id, scene_id = self.store_id, self.scene_id
         if self.kind == "product":
-            product = int(self.product_choice) if self.product_choice.isdigit() else None
+            product = chosen_id(self.product_choice)
 
             def place(session: Any) -> list[SceneChange]:
                 _, change = authoring.place_hotspot(
@@ -315,7 +322,7 @@ class AdminState(rx.State):
 
             await self._change("admin.saved_hotspot", place)
         else:
-            target = int(self.scene_choice) if self.scene_choice.isdigit() else None
+            target = chosen_id(self.scene_choice)
             both = self.both_ways
 
             def link(session: Any) -> list[SceneChange]:
@@ -606,7 +613,9 @@ def pending_panel() -> rx.Component:
                         rx.select.content(
                             rx.foreach(
                                 AdminState.scenes,
-                                lambda s: rx.select.item(s["name"].to(str), value=s["id"].to(str)),
+                                lambda s: rx.select.item(
+                                    s["name"].to(str), value=s["id"].to_string()
+                                ),
                             )
                         ),
                         value=AdminState.scene_choice,
@@ -661,6 +670,7 @@ def marker_row(marker: Any) -> rx.Component:
         align="center",
         width="100%",
         class_name="hotspot-row",
+        custom_attrs={"data-hotspot": marker_id},
     )
 
 

@@ -424,6 +424,7 @@ class BookState(SlotPicker, rx.State):
     product_name: str = ""
     _tour_view: dict[str, object] = {}
     error_key: str = ""
+    error_field: str = ""  # the form field at fault ("q-<id>", "email"...), marked beside it
     loading: bool = False
     submitting: bool = False
     _placed: str = ""  # the manage token once booked
@@ -538,8 +539,11 @@ class BookState(SlotPicker, rx.State):
             await self._load_slots()
 
     @rx.event
-    def set_answer(self, question_id: str, value: str) -> None:
-        self.answers = {**self.answers, question_id: value}
+    def set_answer(self, question_id: str | int, value: str) -> None:
+        key = str(question_id)
+        if all(q["id"] != key for q in self.questions) or not isinstance(value, str):
+            return
+        self.answers = {**self.answers, key: value}
 
     def _request(self, form: dict[str, Any], lang: str, visitor: str) -> BookingRequest | None:
         starts_at = _parse_start(self.start)
@@ -581,7 +585,7 @@ class BookState(SlotPicker, rx.State):
 
     @rx.event
     def set_waitlist_day(self, value: str) -> None:
-        self.waitlist_day = value
+        self.waitlist_day = value if isinstance(value, str) else ""
 
     async def _join_waitlist(self, form: dict[str, Any]) -> None:
         lang = await self._lang()
@@ -620,6 +624,7 @@ class BookState(SlotPicker, rx.State):
             yield rx.redirect(routes.booking_confirmed(self._placed))
             return
         session_state = await self.get_state(SessionState)
+        self.error_field = ""
         request = self._request(form, session_state.lang, session_state.visitor_id)
         if request is None:
             return
@@ -634,7 +639,9 @@ class BookState(SlotPicker, rx.State):
             )
             return
         except BookingError as error:
-            self.error_key = error.key
+            self.error_key, self.error_field = error.key, error.field
+            if error.field:
+                yield rx.call_script(focus_field(error.field))
             return
         finally:
             self.submitting = False
@@ -934,6 +941,34 @@ def next_slots(state: Any) -> rx.Component:
     )
 
 
+def focus_field(field_id: str) -> str:
+    """Script: focus the field (a radio group's first choice) and bring it into view."""
+    return (
+        f"(() => {{ const el = document.getElementById({field_id!r}); if (!el) return;"
+        " const target = el.matches('input, textarea, button') ? el"
+        " : el.querySelector('button[role=radio], input, textarea') || el;"
+        " target.focus(); target.scrollIntoView({block: 'center'}); })()"
+    )
+
+
+def field_invalid(field_id: Any) -> Any:
+    return (BookState.error_field == field_id) & (BookState.error_key != "")
+
+
+def field_problem(field_id: Any) -> rx.Component:
+    """The reason, beside the field at fault (the form's notice says it too)."""
+    return rx.cond(
+        field_invalid(field_id),
+        rx.text(
+            T[BookState.error_key],
+            color_scheme="red",
+            size="2",
+            id=field_id + "-error",
+            class_name="field-error",
+        ),
+    )
+
+
 def question_input(q: Any) -> rx.Component:
     input_id = "q-" + q["id"].to(str)
     options = q["options"].to(list[dict[str, str]])
@@ -958,6 +993,8 @@ def question_input(q: Any) -> rx.Component:
         value=ANSWERS[q["id"].to(str)],
         on_change=lambda value: SET_ANSWER(q["id"].to(str), value),
         aria_labelledby=input_id + "-label",
+        aria_invalid=rx.cond(field_invalid(input_id), "true", "false"),
+        aria_describedby=input_id + "-error",
         id=input_id,
     )
     return rx.vstack(
@@ -975,9 +1012,17 @@ def question_input(q: Any) -> rx.Component:
         ),
         rx.cond(
             q["kind"] == "text",
-            rx.input(id=input_id, name=input_id, width="100%", size="2"),
+            rx.input(
+                id=input_id,
+                name=input_id,
+                width="100%",
+                size="2",
+                aria_invalid=rx.cond(field_invalid(input_id), "true", "false"),
+                aria_describedby=input_id + "-error",
+            ),
             choice,
         ),
+        field_problem(input_id),
         spacing="2",
         width="100%",
         custom_attrs={"data-question": q["id"].to(str)},
@@ -992,12 +1037,29 @@ def contact_fields() -> rx.Component:
     return rx.grid(
         rx.vstack(
             field_label(T["booking.name"], "customer_name", True),
-            rx.input(id="customer_name", name="customer_name", autocomplete="name", width="100%"),
+            rx.input(
+                id="customer_name",
+                name="customer_name",
+                autocomplete="name",
+                width="100%",
+                aria_invalid=rx.cond(field_invalid("customer_name"), "true", "false"),
+                aria_describedby="customer_name-error",
+            ),
+            field_problem("customer_name"),
             width="100%",
         ),
         rx.vstack(
             field_label(T["booking.email"], "email", True),
-            rx.input(id="email", name="email", type="email", autocomplete="email", width="100%"),
+            rx.input(
+                id="email",
+                name="email",
+                type="email",
+                autocomplete="email",
+                width="100%",
+                aria_invalid=rx.cond(field_invalid("email"), "true", "false"),
+                aria_describedby="email-error",
+            ),
+            field_problem("email"),
             width="100%",
         ),
         rx.vstack(

@@ -10,8 +10,10 @@ import reflex as rx
 from reflex_base.event import EventSpec
 
 from consult.calls.consultations import ChatError, chat_topic, consultation_for_link, message_dict
+from consult.calls.intro import StaffFace, staff_face
 from consult.calls.queue import QueueError, give_up, leave_message, mark_unanswered, place_in_queue
 from consult.components.call_video import call_video
+from consult.models import Consultation
 from showroom import routes
 from showroom.components.guided_tour import guided_tour
 from showroom.db import session_scope
@@ -74,6 +76,10 @@ class CallState(rx.State):
     booking_url: str = ""
     message_left: bool = False
     queue_error_key: str = ""
+    # Who serves the customer (or whom they wait for): name and photo URL, "" if nobody yet.
+    staff_name: str = ""
+    staff_photo: str = ""
+    staff_joined: bool = False
     _queue_watching: bool = False
 
     @rx.event
@@ -85,6 +91,7 @@ class CallState(rx.State):
                 self.consultation_id, status = consultation.id, consultation.status
                 store = session.get(Store, consultation.store_id)
                 self.booking_url = routes.book(store.slug, consultation.product_id) if store else ""
+                self._show_staff(staff_face(session, consultation))
         except LinkError as error:
             self.consultation_id, self.error_key = 0, error.key
             return None
@@ -105,6 +112,9 @@ class CallState(rx.State):
             )
             if place.unanswered and not self.unanswered:
                 mark_unanswered(session, self.consultation_id)
+            consultation = session.get(Consultation, self.consultation_id)
+            if consultation is not None:
+                self._show_staff(staff_face(session, consultation))
         self.position, self.requested_staff, self.moved = (
             place.position,
             place.requested_staff,
@@ -113,6 +123,10 @@ class CallState(rx.State):
         self.unanswered = place.unanswered
         self.estimate_min = -1 if place.estimate_s is None else math.ceil(place.estimate_s / 60)
         return place.status == "waiting"
+
+    def _show_staff(self, face: StaffFace) -> None:
+        self.staff_name, self.staff_joined = face.name, face.joined
+        self.staff_photo = f"{routes.MEDIA}/{face.photo}" if face.photo else ""
 
     @rx.event(background=True)
     async def watch_queue(self) -> None:
@@ -271,6 +285,35 @@ def unanswered_offer() -> rx.Component:
     )
 
 
+def staff_card() -> rx.Component:
+    """The member of staff, by name and photo: the one talking, or the one awaited."""
+    return rx.cond(
+        (CallState.staff_name != "") & (ChatState.call_status != "ended"),
+        rx.hstack(
+            rx.avatar(
+                src=CallState.staff_photo,
+                fallback=cast(Any, CallState.staff_name)[:1],
+                size="4",
+                radius="full",
+            ),
+            rx.vstack(
+                rx.text(
+                    rx.cond(
+                        CallState.staff_joined, T["call.talking_with"], T["call.waiting_for_named"]
+                    ),
+                    size="1",
+                    color_scheme="gray",
+                ),
+                rx.text(CallState.staff_name, weight="bold", id="call-staff-name"),
+                spacing="0",
+            ),
+            align="center",
+            spacing="3",
+            id="call-staff",
+        ),
+    )
+
+
 def call_page() -> rx.Component:
     return page(
         rx.cond(
@@ -281,6 +324,7 @@ def call_page() -> rx.Component:
                 rx.grid(
                     rx.vstack(
                         rx.heading(T["call.title"], size="6"),
+                        staff_card(),
                         rx.cond(ChatState.call_status == "waiting", queue_panel()),
                         rx.cond(
                             ChatState.call_status == "ended",
@@ -294,7 +338,13 @@ def call_page() -> rx.Component:
                             call_video(
                                 consultation_id=CallState.consultation_id,
                                 token=CallState.token,
-                                role=T["call.staff"],
+                                role=rx.cond(
+                                    CallState.staff_name != "",
+                                    CallState.staff_name,
+                                    T["call.staff"],
+                                ),
+                                peer_name=CallState.staff_name,
+                                peer_photo=CallState.staff_photo,
                                 id="call-media",
                             ),
                         ),

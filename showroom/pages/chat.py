@@ -312,6 +312,7 @@ def text_bubble(message: Any) -> rx.Component:
         padding="0.4em 0.8em",
         border_radius="10px",
         max_width="85%",
+        flex_shrink="0",
     )
 
 
@@ -383,6 +384,7 @@ def product_card(message: Any) -> rx.Component:
         ),
         width="90%",
         align_self="flex-start",
+        flex_shrink="0",  # natural height: the chat scrolls instead of squeezing the card
         class_name="product-card",
         custom_attrs={"data-product": product_id},
     )
@@ -618,13 +620,21 @@ def cart_panel(*actions: rx.Component) -> rx.Component:
 def chat_panel() -> rx.Component:
     return rx.vstack(
         rx.heading(T["call.chat"], size="4"),
-        rx.vstack(
-            rx.foreach(ChatState.messages, chat_line),
+        # Reversed column: the scroll position is kept from the bottom, so the newest
+        # message stays in view as messages arrive, without a script.
+        rx.box(
+            rx.vstack(
+                rx.foreach(ChatState.messages, chat_line),
+                width="100%",
+                spacing="2",
+                flex_shrink="0",
+            ),
             id="chat-log",
+            display="flex",
+            flex_direction="column-reverse",
             width="100%",
             height="360px",
             overflow_y="auto",
-            spacing="2",
             padding="0.5em",
             background="var(--gray-1)",
             border_radius="8px",

@@ -275,7 +275,7 @@ CHOOSE_PRESENCE: Any = StaffState.choose_presence
 
 
 def answer_line(item: Any) -> rx.Component:
-    return rx.text(item["question"].to(str), ": ", rx.text.strong(item["answer"].to(str)), size="2")
+    return rx.text(item["lead"].to(str), rx.text.strong(item["answer"].to(str)), size="2")
 
 
 def booking_card(booking: Any) -> rx.Component:
@@ -466,6 +466,7 @@ def queue_card(call: Any) -> rx.Component:
                         rx.cond(call["name"].to(str) != "", call["name"].to(str), T["queue.guest"]),
                         weight="bold",
                     ),
+                    rx.badge(T["language." + call["language"].to(str)], class_name="queue-language"),
                     rx.badge(
                         T["queue.waited"], " ", call["waited_min"].to(str), " ", T["queue.minutes"],
                         color_scheme="amber",
@@ -563,15 +564,20 @@ def presence_switch() -> rx.Component:
         rx.segmented_control.root(
             rx.segmented_control.item(T["presence.available"], value="available"),
             rx.segmented_control.item(T["presence.away"], value="away"),
-            value=rx.cond(StaffState.presence == "available", "available", "away"),
+            # Offline (nothing chosen yet, or the page was closed): neither is shown as chosen,
+            # so the switch never says "Away" beside an "Offline" badge.
+            value=rx.match(StaffState.presence, ("available", "available"), ("away", "away"), ""),
             on_change=CHOOSE_PRESENCE,
             id="presence",
         ),
-        rx.match(
-            StaffState.presence,
-            ("available", rx.badge(T["presence.available_help"], color_scheme="grass")),
-            ("away", rx.badge(T["presence.away_help"], color_scheme="gray")),
-            rx.badge(T["presence.offline_help"], color_scheme="amber"),
+        rx.box(
+            rx.match(
+                StaffState.presence,
+                ("available", rx.badge(T["presence.available_help"], color_scheme="grass")),
+                ("away", rx.badge(T["presence.away_help"], color_scheme="gray")),
+                rx.badge(T["presence.offline_help"], color_scheme="amber"),
+            ),
+            id="presence-badge",
         ),
         align="center",
         spacing="3",

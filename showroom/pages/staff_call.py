@@ -18,6 +18,7 @@ from consult.commerce.effects import publish as publish_commerce
 from consult.commerce.effects import take_effects
 from consult.components.call_video import call_video
 from showroom import routes
+from showroom.choices import chosen_text
 from showroom.components.guided_tour import guided_tour
 from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, notice, page
@@ -219,7 +220,7 @@ class StaffCallState(rx.State):
 
     @rx.event
     def choose_outcome(self, outcome: str) -> None:
-        self.outcome = outcome
+        self.outcome = chosen_text(outcome, OUTCOMES, "")
 
     @rx.event
     async def save_wrap_up(self) -> EventSpec | None:
@@ -297,6 +298,14 @@ def customer_context() -> rx.Component:
             ),
             labelled("context.name", context["name"].to(str)),
             labelled("context.email", context["email"].to(str)),
+            labelled(
+                "context.language",
+                rx.cond(
+                    context["language"].to(str) != "",
+                    T["language." + context["language"].to(str)],
+                    "",
+                ),
+            ),
             rx.foreach(StaffCallState.answers, answer_line),
             labelled("context.came_for", context["product"].to(str)),
             labelled("context.view", context["view"].to(str)),
@@ -561,7 +570,12 @@ def staff_call_page() -> rx.Component:
                             call_video(
                                 consultation_id=StaffCallState.consultation_id,
                                 token="",
-                                role=T["call.customer"],
+                                role=rx.cond(
+                                    StaffCallState.context["name"].to(str) != "",
+                                    StaffCallState.context["name"].to(str),
+                                    T["call.customer"],
+                                ),
+                                peer_name=StaffCallState.context["name"].to(str),
                                 id="call-media",
                             ),
                         ),

@@ -15,9 +15,11 @@ import reflex as rx
 from reflex_base.event import EventSpec, key_event
 
 from consult.calls.consultations import customer_link, start_walk_in
+from consult.calls.intro import MAX_NAME, CallerIntro, IntroError, read_intro
 from consult.calls.queue import requested_staff, staff_to_call
 from showroom import routes
 from showroom.catalogue.products import TOPIC as CATALOGUE
+from showroom.choices import chosen_id
 from showroom.components.panorama_viewer import panorama_viewer
 from showroom.db import session_scope
 from showroom.layout import T, has_items, has_key, page
@@ -93,6 +95,11 @@ class TourState(rx.State):
     _view_pitch: float = 0.0
     _view_zoom: float = 50.0
     _asked_sku: str = ""
+    # "Call now": asking the caller's optional name and language first (the staff id asked
+    # for, "" for whoever is free); `intro_error` is a translated reason.
+    intro_open: bool = False
+    intro_for: str = ""
+    intro_error: str = ""
 
     # --- Opening a scene (also on every move between scenes) -------------------------
 
@@ -290,8 +297,11 @@ class TourState(rx.State):
         await self._record("product_open", product_id=product_id)
 
     @rx.event
-    async def show_product(self, product_id: int) -> EventSpec:
-        await self._open_product(int(product_id), await self._lang())
+    async def show_product(self, product_id: int | str) -> EventSpec | None:
+        chosen = chosen_id(product_id)
+        if chosen is None:
+            return None
+        await self._open_product(chosen, await self._lang())
         return rx.call_script(FOCUS_PANEL)
 
     @rx.event
@@ -325,14 +335,31 @@ class TourState(rx.State):
         return rx.redirect(f"/book/{self.store_slug}?{query}")
 
     @rx.event
-    async def call_now(self) -> EventSpec:
-        """Call now; from the product panel, the product and the view go along to staff."""
-        return await self._call("")
+    def call_now(self) -> None:
+        """Call now: first the caller's name and language (the product and view go along)."""
+        self.intro_open, self.intro_for, self.intro_error = True, "", ""
 
     @rx.event
-    async def call_staff(self, staff_id: str) -> EventSpec:
+    def call_staff(self, staff_id: str | int) -> None:
         """Call now, for one member of staff by name."""
-        return await self._call(str(staff_id))
+        chosen = chosen_id(staff_id)
+        self.intro_open, self.intro_error = True, ""
+        self.intro_for = str(chosen) if chosen is not None else ""
+
+    @rx.event
+    def close_intro(self, is_open: bool = False) -> None:
+        self.intro_open = bool(is_open)
+
+    @rx.event
+    async def start_call(self, form: dict[str, Any]) -> EventSpec | None:
+        """Join the queue with the name and language given (both may be left as they are)."""
+        try:
+            intro = read_intro(form.get("caller_name", ""), form.get("caller_language", ""))
+        except IntroError as error:
+            self.intro_error = error.key
+            return None
+        self.intro_error = ""
+        return await self._call(self.intro_for, intro)
 
     @rx.event
     def load_staff_choices(self, is_open: bool) -> None:
@@ -340,9 +367,9 @@ class TourState(rx.State):
             with session_scope() as session:
                 self.staff_choices = staff_to_call(session, self.store_id)
 
-    async def _call(self, staff_id: str) -> EventSpec:
+    async def _call(self, staff_id: str, intro: CallerIntro) -> EventSpec:
         session_state = await self.get_state(SessionState)
-        visitor, lang = session_state.ensure_visitor(), session_state.lang
+        visitor = session_state.ensure_visitor()
         product_id = int(self.product["id"]) if self.product else None
         await self._leave_scene()
         with session_scope() as session:
@@ -350,12 +377,14 @@ class TourState(rx.State):
                 session,
                 self.store_id,
                 visitor_id=visitor,
-                language=lang,
+                customer_name=intro.name,
+                language=intro.language,
                 product_id=product_id,
                 tour_view=self._tour_view() if product_id else None,
                 requested_staff_id=requested_staff(session, self.store_id, staff_id),
             )
             link = customer_link(get_settings().secret_key, consultation)
+        self.intro_open = False
         return rx.redirect(routes.call(link.token))
 
     # --- Wish list ----------------------------------------------------------------------
@@ -367,15 +396,18 @@ class TourState(rx.State):
         self.wish_ids = [int(item["id"]) for item in self.wish]
 
     @rx.event
-    async def toggle_wish(self, product_id: int) -> None:
+    async def toggle_wish(self, product_id: int | str) -> None:
+        chosen = chosen_id(product_id)
+        if chosen is None:
+            return
         visitor = (await self.get_state(SessionState)).ensure_visitor()
         self.wish_error = ""
         try:
             with session_scope() as session:
-                if int(product_id) in self.wish_ids:
-                    wish_list.remove(session, visitor, int(product_id))
+                if chosen in self.wish_ids:
+                    wish_list.remove(session, visitor, chosen)
                 else:
-                    wish_list.add(session, visitor, int(product_id), self.store_id)
+                    wish_list.add(session, visitor, chosen, self.store_id)
         except WishListError as error:
             self.wish_error = f"wish.error_{error.code}"
         await self._load_wish_list(await self._lang())
@@ -973,6 +1005,80 @@ def stage() -> rx.Component:
     )
 
 
+def caller_intro() -> rx.Component:
+    """Before the queue: an optional name and the language for the call."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(T["intro.title"]),
+            rx.dialog.description(
+                T["intro.help"], size="2", color_scheme="gray", margin_bottom="0.8em"
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.text(
+                        T["intro.name"],
+                        as_="label",
+                        size="2",
+                        custom_attrs={"htmlFor": "caller-name"},
+                    ),
+                    rx.input(
+                        id="caller-name",
+                        name="caller_name",
+                        auto_complete="name",
+                        max_length=MAX_NAME + 1,  # one more, so an over-long paste is refused
+                        width="100%",
+                    ),
+                    rx.text(
+                        T["intro.language"],
+                        as_="label",
+                        size="2",
+                        custom_attrs={"htmlFor": "caller-language"},
+                    ),
+                    rx.el.select(
+                        rx.el.option(T["language.ja"], value="ja"),
+                        rx.el.option(T["language.en"], value="en"),
+                        id="caller-language",
+                        name="caller_language",
+                        default_value=SessionState.lang,
+                        key=SessionState.lang,
+                        class_name="rt-reset rt-SelectTrigger rt-r-size-2 rt-variant-surface",
+                        width="100%",
+                    ),
+                    rx.cond(
+                        TourState.intro_error != "",
+                        rx.text(
+                            T[TourState.intro_error],
+                            color_scheme="red",
+                            size="2",
+                            role="alert",
+                            id="intro-error",
+                        ),
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button(T["intro.cancel"], variant="soft", color_scheme="gray")
+                        ),
+                        rx.button(
+                            T["intro.start"], type="submit", color_scheme="grass", id="call-start"
+                        ),
+                        justify="end",
+                        width="100%",
+                        spacing="3",
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                on_submit=TourState.start_call,
+                width="100%",
+            ),
+            max_width="420px",
+            id="caller-intro",
+        ),
+        open=TourState.intro_open,
+        on_open_change=TourState.close_intro,
+    )
+
+
 def tour() -> rx.Component:
     return page(
         rx.cond(
@@ -984,6 +1090,7 @@ def tour() -> rx.Component:
                     size=rx.breakpoints(initial="4", md="6"),
                 ),
                 stage(),
+                caller_intro(),
                 width="100%",
                 spacing="3",
             ),

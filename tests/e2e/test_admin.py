@@ -171,6 +171,66 @@ def test_a_hotspot_is_dragged_and_deleted_and_the_view_saved(app: RunningApp, pa
     expect(markers).to_have_count(before, timeout=SERVER_S)
 
 
+def test_a_scene_link_is_placed_with_the_real_select_and_leads_there_in_the_tour(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    """As a person does it: edit a scene, click in the viewer, "Link to a scene", pick the
+    scene in the select, place it; the link shows in the editor and leads there in the tour.
+    (The select sends the scene id as a number: this failed with an AttributeError.)"""
+    admin = browser_context().pages[0]
+    open_admin(admin, app)
+    admin.get_by_role("button", name="Edit Entrance").click()
+    editor = admin.locator("[data-testid=panorama-editor][data-ready='true']")
+    editor.wait_for(timeout=30_000)
+    expect(admin.locator("#editor-title")).to_have_text("Entrance", timeout=SERVER_S)
+    markers = editor.locator("[data-marker-id]")
+    expect(markers).not_to_have_count(0, timeout=SERVER_S)
+    before = set(markers.evaluate_all("els => els.map((e) => e.dataset.markerId)"))
+
+    box = editor.bounding_box()
+    assert box is not None
+    editor.click(position={"x": box["width"] * 0.12, "y": box["height"] * 0.15})
+    panel = admin.locator("#new-hotspot")
+    expect(panel.get_by_role("heading", name="New hotspot")).to_be_visible(timeout=SERVER_S)
+    panel.get_by_role("radio", name="Link to a scene").click()
+    panel.get_by_role("combobox").click()
+    admin.get_by_role("option", name="Dining").click()
+    expect(panel.get_by_role("combobox")).to_have_text("Dining")
+    shot(admin, "linking")
+    admin.locator("#place-hotspot").click()
+    expect(admin.get_by_text("Scenes linked.")).to_be_visible(timeout=SERVER_S)
+    expect(markers).to_have_count(len(before) + 1, timeout=SERVER_S)
+    added = set(markers.evaluate_all("els => els.map((e) => e.dataset.markerId)")) - before
+    assert len(added) == 1, added
+    link_id = added.pop()
+    expect(editor.locator(f"[data-marker-id='{link_id}']")).to_contain_text("Dining")
+    shot(admin, "linked")
+
+    # In the tour, the new link takes the customer to Dining.
+    customer = browser_context().pages[0]
+    customer.goto(f"{app.url}/tour/aoyama/entrance")
+    customer.locator(
+        "[data-testid=panorama-viewer][data-ready='true'][data-panorama$='/entrance/']"
+    ).wait_for(timeout=30_000)
+    customer.evaluate(
+        """(id) => { const markers = window.__psv.getPlugin('markers');
+                     window.__psv.rotate(markers.getMarker(id).config.position); }""",
+        link_id,
+    )
+    door = customer.locator(f"[data-marker-id='{link_id}']")
+    expect(door).to_be_visible(timeout=SERVER_S)
+    door.click()
+    customer.wait_for_url(re.compile(r".*/tour/aoyama/dining\?yaw=.*"), timeout=SERVER_S)
+    customer.locator(
+        "[data-testid=panorama-viewer][data-ready='true'][data-panorama$='/dining/']"
+    ).wait_for(timeout=30_000)
+
+    # Leave the store as it was: the link is deleted again.
+    admin.locator(f".hotspot-row[data-hotspot='{link_id}']").get_by_role("button").click()
+    expect(admin.get_by_text("Hotspot deleted.")).to_be_visible(timeout=SERVER_S)
+    expect(markers).to_have_count(len(before), timeout=SERVER_S)
+
+
 def test_a_bad_upload_is_refused_with_a_clear_reason(
     app: RunningApp, page: Page, tmp_path: Path
 ) -> None:

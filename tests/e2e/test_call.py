@@ -61,6 +61,8 @@ def test_walk_in_call_with_video_chat_and_payment(
     customer.get_by_text("Hinoki three-seat sofa · ¥248,000").click()
     expect(customer.get_by_role("dialog")).to_be_visible()
     customer.get_by_role("dialog").get_by_role("button", name="Call now").click()
+    customer.get_by_label("Your name (optional)").fill("Mia")  # asked before the queue
+    customer.get_by_role("button", name="Join the queue").click()
     customer.wait_for_url(re.compile(r".*/call/[^/]+/?$"))
     expect(customer.get_by_role("heading", name="Video consultation")).to_be_visible()
 

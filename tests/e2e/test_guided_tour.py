@@ -71,6 +71,7 @@ def start_call(app: RunningApp, customer: Page, staff: Page) -> int:
     customer.goto(f"{app.url}/tour/aoyama/living")
     customer.locator("[data-testid=panorama-viewer][data-ready='true']").wait_for(timeout=WAIT)
     customer.locator("#call-now").click()
+    customer.locator("#call-start").click()  # no name given: optional
     customer.wait_for_url(re.compile(r".*/call/[^/]+/?$"))
     expect(customer.get_by_role("heading", name="Video consultation")).to_be_visible(timeout=WAIT)
     walk_in = app.python(

@@ -173,6 +173,7 @@ def test_a_caller_asks_for_staff_by_name_who_goes_away_mid_queue(
     expect(choice).to_be_visible()
     customer.screenshot(path=ARTIFACTS / "tour-call-choose.png")
     choice.click()
+    customer.locator("#call-start").click()
     customer.wait_for_url(re.compile(r".*/call/[^/]+/?$"))
     call_id = int(
         app.python(

@@ -288,6 +288,7 @@ def test_asking_staff_from_the_panel_takes_the_product_and_view(
     page.goto(f"{app.url}/tour/aoyama/living?yaw=30&pitch=-10&product=SOFA-001")
     wait_for_viewer(page, "living")
     page.get_by_role("dialog", name=SOFA_EN).get_by_role("button", name="Call now").click()
+    page.locator("#call-start").click()
     page.wait_for_url(re.compile(r".*/call/.+"))
     asked = json.loads(
         app.python(

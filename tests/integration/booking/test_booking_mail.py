@@ -288,3 +288,48 @@ def test_a_refused_waitlist_mail_keeps_the_cancel(session: Session) -> None:
     assert sent == 0
     session.expire_all()
     assert bookings.get_booking(session, made.id).status == "cancelled"
+
+
+def test_the_mail_signs_with_the_store_lists_the_answers_and_labels_the_ics_utf8(
+    session: Session, sink: SmtpSink
+) -> None:
+    from consult.models import Question
+
+    zone = "Asia/Tokyo"
+    kind, staff = setup(session, zone)
+    room = Question(consultation_type_id=kind.id, position=0, kind="text", required=True,
+                    label_en="Which room are you furnishing?", label_ja="どのお部屋ですか？")  # fmt: skip
+    size = Question(consultation_type_id=kind.id, position=1, kind="text", required=False,
+                    label_en="Room size (m²)", label_ja="広さ（㎡）")  # fmt: skip
+    session.add_all([room, size])
+    session.commit()
+    now = local(zone, "2026-03-20T12:00")
+    made = book(session, kind, local(zone, "2026-03-30T15:00"), now, staff_id=staff.id,
+                language="ja", answers={str(size.id): "18", str(room.id): "リビング"})  # fmt: skip
+    send_booking_mail(session, mailer(sink), made, "confirmation", base_url=BASE, key=KEY)
+
+    [got] = sink.wait_for(1)
+    plain, html = texts(got)
+    plain = plain.replace("\r\n", "\n")
+    # Signed once by the store's name ("ショールーム ロンドン"), not "ショールーム ショールーム …".
+    assert plain.rstrip().endswith("\nショールーム ロンドン")
+    assert "ショールーム ショールーム" not in plain + html
+    # The answers, in question order, without a "?:" between question and answer.
+    assert "どのお部屋ですか？リビング\n広さ（㎡）：18" in plain
+    assert "？：" not in plain and "?:" not in plain
+    assert "<li>どのお部屋ですか？リビング</li>" in html
+    [part] = [p for p in got.iter_attachments() if p.get_content_type() == "text/calendar"]
+    assert part.get_content_charset() == "utf-8"
+    assert part.get_param("method") == "REQUEST"
+    calendar, _ = ics_of(got)
+    assert "ソファのご相談" in str(calendar.walk("VEVENT")[0]["SUMMARY"])
+
+
+def test_english_answers_read_naturally() -> None:
+    from consult.booking.staff_schedule import question_lead
+
+    assert question_lead("Which room are you furnishing?", "en") + "Living room" == (
+        "Which room are you furnishing? Living room"
+    )
+    assert question_lead("Room size (m²)", "en") + "18" == "Room size (m²): 18"
+    assert question_lead("広さ（㎡）", "ja") + "18" == "広さ（㎡）：18"

@@ -27,7 +27,9 @@ def test_upcoming_bookings_in_store_time_with_translated_answers(session: Sessio
     [row] = upcoming(session, staff_id, store_id, "ja")
     assert row["when"] == f"{start:%Y-%m-%d} 15:00"
     assert row["customer"] == "Hanako Yamada" and row["product"] == "ソファ"
-    assert row["answers"] == [{"question": "間取り図はありますか？", "answer": "いいえ"}]
+    assert row["answers"] == [
+        {"question": "間取り図はありますか？", "lead": "間取り図はありますか？", "answer": "いいえ"}
+    ]
     assert row["kind"] == "お部屋のプランニング" and row["started"] is False
     assert row["from_tour"] == "リビング"  # the scene the customer asked from
     assert upcoming(session, staff_id + 999, store_id, "ja") == []

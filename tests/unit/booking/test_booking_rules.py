@@ -194,23 +194,25 @@ def test_conditional_questions_are_required_only_when_shown() -> None:
     with pytest.raises(BookingError) as missing:
         clean_answers(QUESTIONS, {"1": "sofa", "2": True})
     assert missing.value.key == "booking.answer_required"
+    assert missing.value.field == "q-3"  # the page marks the question shown but unanswered
     shown = clean_answers(QUESTIONS, {"1": "table", "2": "yes", "3": " a grey one ", "4": ""})
     assert shown == {"1": "table", "2": True, "3": "a grey one"}
 
 
 @pytest.mark.parametrize(
-    "answers, key",
+    "answers, key, field",
     [
-        ({"2": "yes", "3": "x"}, "booking.answer_required"),
-        ({"1": "bed", "2": "no"}, "booking.answer_invalid"),
-        ({"1": "sofa", "2": "maybe"}, "booking.answer_invalid"),
-        ({"1": "sofa", "2": "no", "99": "x"}, "booking.answer_invalid"),
+        ({"2": "yes", "3": "x"}, "booking.answer_required", "q-1"),
+        ({"1": "bed", "2": "no"}, "booking.answer_invalid", "q-1"),
+        ({"1": "sofa", "2": "maybe"}, "booking.answer_invalid", "q-2"),
+        ({"1": "sofa", "2": "no", "99": "x"}, "booking.answer_invalid", ""),
     ],
 )
-def test_bad_answers_are_refused(answers: dict[str, object], key: str) -> None:
+def test_bad_answers_are_refused(answers: dict[str, object], key: str, field: str) -> None:
     with pytest.raises(BookingError) as refused:
         clean_answers(QUESTIONS, answers)
     assert refused.value.key == key
+    assert refused.value.field == field
     assert refused.value.text("ja") and refused.value.text("en") != refused.value.text("ja")
 
 
