@@ -3,8 +3,9 @@
 Route contract (`webhook_routes()`), `POST /api/stripe/webhook`:
   400 {"error": "bad_signature", "message": ...}      missing/wrong/expired `Stripe-Signature`
                                                      (nothing read, nothing stored)
-  400 {"error": "malformed_payload", "message": ...}  signed, but not a Stripe event
-  413 {"error": "too_large", "message": ...}          body over 512 KiB
+  400 {"error": "malformed_payload", "message": ...}  signed, but not a Stripe event; or JSON
+                                                     nested more than 32 levels (not parsed)
+  413 {"error": "too_large", "message": ...}          body over 512 KiB (never read past it)
   200 {"status": "applied" | "duplicate" | "ignored"}
 Any other failure is a 500 with the transaction rolled back, so Stripe delivers the event again.
 
@@ -40,6 +41,7 @@ from consult.commerce.orders import (
 from consult.commerce.refunds import apply_charge_refunded, apply_refund
 from consult.models import WebhookEvent
 from showroom.db import utcnow
+from showroom.request_body import BodyError, check_depth, read_bounded
 
 log = logging.getLogger(__name__)
 
@@ -230,9 +232,12 @@ def webhook_routes(
         return outcome, effects
 
     async def stripe_webhook(request: Request) -> JSONResponse:
-        payload = await request.body()
-        if len(payload) > MAX_BODY_BYTES:
-            return _error(413, "too_large", "The request body is too large.")
+        try:  # at most the limit is ever read; too deep a document never reaches json.loads
+            payload = await read_bounded(request, MAX_BODY_BYTES)
+            check_depth(payload)
+        except BodyError as exc:
+            code = "too_large" if exc.status == 413 else "malformed_payload"
+            return _error(exc.status, code, exc.message)
         try:
             event = verify_event(payload, request.headers.get("stripe-signature"), webhook_secret)
         except SignatureError as exc:
