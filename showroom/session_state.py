@@ -10,9 +10,7 @@ from reflex_base.event import EventSpec
 from showroom import routes
 from showroom.db import session_scope
 from showroom.i18n import LANGUAGES, catalogue, normalise_language, viewer_texts
-from showroom.identity import StaffIdentity, identify
-
-SESSION_COOKIE = "showroom_session"
+from showroom.identity import SESSION_COOKIE, StaffIdentity, identify
 
 
 class SessionState(rx.State):
