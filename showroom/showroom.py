@@ -36,6 +36,7 @@ from showroom.settings import get_settings
 from showroom.tours.panorama import jobs
 from showroom.tours.panorama.jobs import panorama_worker
 from showroom.upload_gate import FORM_OVERHEAD, UploadRule, upload_gate
+from showroom.web_headers import SecurityHeaders, security_headers
 
 
 def log_to_stderr(level: str) -> None:
@@ -79,7 +80,11 @@ UPLOADS = {
 }
 
 app = rx.App(
-    api_transformer=[build_api(media), upload_gate(UPLOADS)],
+    api_transformer=[
+        build_api(media),
+        upload_gate(UPLOADS),
+        lambda inner: SecurityHeaders(inner, security_headers(get_settings())),
+    ],
 )
 app.register_lifespan_task(close_media)
 app.register_lifespan_task(reminders)
@@ -91,7 +96,7 @@ app.add_page(tour.tour, route=tour.ROUTE, title="Showroom tour", on_load=tour.To
 app.add_page(
     call.call_page, route=call.ROUTE, title="Video consultation", on_load=call.CallState.load
 )
-app.add_page(login.login, route=login.ROUTE, title="Staff login")
+app.add_page(login.login, route=login.ROUTE, title="Staff login", on_load=login.LoginState.load)
 app.add_page(staff.staff_page, route=staff.ROUTE, title="Staff", on_load=staff.StaffState.load)
 app.add_page(
     staff_call.staff_call_page,

@@ -9,9 +9,10 @@ import select
 import socket
 import uuid
 
+import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ContextFactory, RunningApp
+from tests.e2e.conftest import ContextFactory, RunningApp, log_in
 from tests.e2e.test_queue import ended_others, go, staff_page, walk_in
 
 expect.set_options(timeout=15_000)
@@ -155,3 +156,86 @@ def test_a_200_mib_webhook_body_is_refused_before_it_is_read(app: RunningApp) ->
     )
     assert status == 413
     assert sent < 32 * 1024 * 1024
+
+
+# Session cookie, headers, origins, throttled login --------------------------------------------
+
+
+def test_the_session_cookie_is_httponly_and_every_answer_has_security_headers(
+    app: RunningApp, page: Page
+) -> None:
+    log_in(page, app, "yuki@showroom.example")
+    page.wait_for_url(re.compile(r".*/supervisor/?$"))
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "showroom_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]
+    assert "showroom_session" not in page.evaluate("document.cookie")
+    expect(page.locator("#staff-board")).to_be_visible()  # the page knows who it is without it
+    for url in (f"{app.url}/supervisor", f"{app.url}/api/health", f"{app.url}/_upload"):
+        answer = httpx.get(url, timeout=10)
+        policy = answer.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy, url
+        assert answer.headers["x-frame-options"] == "DENY", url
+        assert answer.headers["x-content-type-options"] == "nosniff", url
+        assert answer.headers["referrer-policy"] == "same-origin", url
+    page.locator("#logout").click()
+    page.wait_for_url(re.compile(r".*/login/?$"))
+    assert not [c for c in page.context.cookies() if c["name"] == "showroom_session"]
+
+
+def test_guessing_passwords_is_slowed_down_with_a_message_in_the_users_language(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    page = browser_context(locale="ja-JP").pages[0]
+
+    def attempt(password: str) -> None:  # the form in Japanese, found by its fields' ids
+        page.goto(f"{app.url}/login")
+        page.locator("#email").fill("ken@showroom.example")
+        page.locator("#password").fill(password)
+        page.locator("button[type=submit]").click()
+
+    for number in range(6):
+        attempt(f"wrong-password-{number}")
+        page.wait_for_url(re.compile(r".*/login/?\?error=invalid_credentials$"))
+        expect(page.locator("#login-error")).to_have_text(
+            "メールアドレスまたはパスワードが正しくありません。"
+        )
+    # The sixth failure locked the account for 2 s, the next for 4 s ...: keep guessing (a
+    # slow page load may outlast a lock) until the throttle answers, unchecked.
+    throttled = re.compile(r"ログインの失敗が続いたため、(\d+)秒後にもう一度お試しください。")
+    for number in range(6, 10):
+        attempt(f"wrong-password-{number}")
+        page.wait_for_url(re.compile(r".*/login/?\?error=.*"))
+        if "error=throttled" in page.url:
+            break
+    expect(page.locator("#login-error")).to_have_text(throttled)
+    match = throttled.search(page.locator("#login-error").inner_text())
+    assert match is not None
+    page.wait_for_timeout(int(match.group(1)) * 1000 + 500)
+    attempt("showroom-demo")  # the lock has passed: the right password gets in
+    page.wait_for_url(re.compile(r".*/staff/?$"))
+
+
+def test_other_origins_get_no_credentialed_answers_and_no_websocket(app: RunningApp) -> None:
+    host, port = app.url.removeprefix("http://").split(":")
+    neighbour = f"http://{host}:{int(port) + 1}"  # another port of the same host
+    for origin, allowed in ((neighbour, False), ("http://evil.example", False), (app.url, True)):
+        answer = httpx.get(f"{app.url}/api/me", headers={"origin": origin}, timeout=10)
+        echoed = answer.headers.get("access-control-allow-origin")
+        assert (echoed == origin) is allowed, origin
+        assert echoed != "*"
+        assert websocket_status(app, origin) == (101 if allowed else 403), origin
+
+
+def websocket_status(app: RunningApp, origin: str) -> int:
+    """The status of a websocket handshake to Reflex's event socket from `origin`."""
+    host, port = app.url.removeprefix("http://").split(":")
+    request = (
+        "GET /_event/?EIO=4&transport=websocket HTTP/1.1\r\n"
+        f"Host: {host}:{port}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request.encode())
+        answer = sock.recv(4096).decode("latin-1")
+    return int(answer.split()[1])
