@@ -198,7 +198,7 @@ async def put_bulk(_request: Request, body: bytes) -> Response:
         raise CatalogueError("invalid_updates", "'updates' must be a non-empty list.")
     if len(updates) > MAX_BULK_ITEMS:
         raise CatalogueError(
-            "too_many_updates", f"At most {MAX_BULK_ITEMS:,} updates at once.", 413
+            "too_many_updates", f"At most {MAX_BULK_ITEMS:,} updates at once.", 422
         )
     changes: list[CatalogueChange] = []
     problems: list[dict[str, Any]] = []
@@ -256,17 +256,31 @@ async def openapi(_request: Request) -> Response:
     return JSONResponse(document())
 
 
+def _methods(path: str, **handlers: Handler) -> Route:
+    """One route per path, whatever its methods, so that a 405 names them all in `Allow`
+    and OPTIONS answers with them (Starlette answers for the first route of a path only)."""
+    allowed = sorted({*handlers, "OPTIONS"} | ({"HEAD"} if "GET" in handlers else set()))
+
+    async def endpoint(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": ", ".join(allowed)})
+        return await handlers["GET" if request.method == "HEAD" else request.method](request)
+
+    return Route(path, endpoint, methods=allowed)
+
+
 def catalogue_routes() -> list[Route]:
     return [
-        Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
-        Route(f"{PREFIX}/products", _get(_products), methods=["GET"]),
-        Route(f"{PREFIX}/products/{{sku}}", _get(_product), methods=["GET"]),
-        Route(f"{PREFIX}/products/{{sku}}/price", _writing(put_price), methods=["PUT"]),
-        Route(f"{PREFIX}/stores/{{store}}/stock", _get(_store_stock), methods=["GET"]),
-        Route(f"{PREFIX}/stores/{{store}}/stock/{{sku}}", _get(_one_stock), methods=["GET"]),
-        Route(f"{PREFIX}/stores/{{store}}/stock/{{sku}}", _writing(put_stock), methods=["PUT"]),
-        Route(f"{PREFIX}/bulk", _writing(put_bulk, MAX_BULK_BODY), methods=["PUT"]),
-        Route(
-            f"{PREFIX}/import", _writing(post_import, MAX_CSV_BYTES, "text/csv"), methods=["POST"]
+        _methods(f"{PREFIX}/openapi.json", GET=openapi),
+        _methods(f"{PREFIX}/products", GET=_get(_products)),
+        _methods(f"{PREFIX}/products/{{sku}}", GET=_get(_product)),
+        _methods(f"{PREFIX}/products/{{sku}}/price", PUT=_writing(put_price)),
+        _methods(f"{PREFIX}/stores/{{store}}/stock", GET=_get(_store_stock)),
+        _methods(
+            f"{PREFIX}/stores/{{store}}/stock/{{sku}}",
+            GET=_get(_one_stock),
+            PUT=_writing(put_stock),
         ),
+        _methods(f"{PREFIX}/bulk", PUT=_writing(put_bulk, MAX_BULK_BODY)),
+        _methods(f"{PREFIX}/import", POST=_writing(post_import, MAX_CSV_BYTES, "text/csv")),
     ]
