@@ -1,6 +1,8 @@
 import reflex as rx
 from reflex_base.plugins.sitemap import SitemapPlugin
 
+from showroom.settings import public_origins
+
 config = rx.Config(
     app_name="showroom",
     plugins=[
@@ -10,5 +12,7 @@ config = rx.Config(
     ],
     disable_plugins=[SitemapPlugin],
     telemetry_enabled=False,
+    # Only the app's own pages may call it with the staff cookie, or open its websocket.
+    cors_allowed_origins=public_origins(),
     show_built_with_reflex=False,
 )

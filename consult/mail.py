@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 import smtplib
 from collections import deque
 from collections.abc import Sequence
@@ -123,11 +125,28 @@ class SmtpMailer:
         log.info("mail %s sent to %s: %s", message["Message-ID"], message["To"], message["Subject"])
 
 
-class LogMailer:
-    """Writes each message to the log instead of sending it (no SMTP host configured)."""
+# A path segment that looks like a token (a signed link, a calendar feed): long and opaque.
+_TOKEN = re.compile(r"(?<=/)([A-Za-z0-9_-]{6})[A-Za-z0-9_.=-]{14,}")
 
-    def __init__(self, default_sender: str = "Showroom <no-reply@showroom.localhost>") -> None:
+
+def mask_tokens(text: str) -> str:
+    """Links with their tokens cut short: the log shows which link went out, not the link."""
+    return _TOKEN.sub(lambda m: m.group(1) + "…", text)
+
+
+class LogMailer:
+    """Writes each message to the log instead of sending it (no SMTP host configured).
+    Customers' links in it are masked unless `show_links` (SHOWROOM_LOG_LINKS=1, for a
+    developer trying the app without a mail server)."""
+
+    def __init__(
+        self,
+        default_sender: str = "Showroom <no-reply@showroom.localhost>",
+        *,
+        show_links: bool = False,
+    ) -> None:
         self.default_sender = default_sender
+        self.show_links = show_links
         self.sent: deque[EmailMessage] = deque(maxlen=50)  # the latest, for a dev to inspect
 
     def send(self, message: EmailMessage) -> None:
@@ -135,6 +154,8 @@ class LogMailer:
         self.sent.append(message)
         body = message.get_body(preferencelist=("plain",))
         text = body.get_content() if body is not None else ""
+        if not self.show_links:
+            text = mask_tokens(text)
         files = [part.get_filename() for part in message.iter_attachments()]
         log.info(
             "mail (not sent, no SMTP host) to %s from %s: %s\n%s\nattachments: %s",
@@ -152,6 +173,6 @@ def mailer_from_settings() -> Mailer:
 
     s = get_settings()
     if not s.smtp_host:
-        return LogMailer(s.mail_from)
+        return LogMailer(s.mail_from, show_links=os.environ.get("SHOWROOM_LOG_LINKS") == "1")
     ehlo = urlsplit(s.public_url).hostname or "localhost"
     return SmtpMailer(s.smtp_host, s.smtp_port, default_sender=s.mail_from, local_hostname=ehlo)

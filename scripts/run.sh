@@ -10,15 +10,20 @@ PORT=${PORT:-3000}
 STRIPE_PORT=${STRIPE_PORT:-8420}
 export SHOWROOM_PUBLIC_URL=${SHOWROOM_PUBLIC_URL:-http://localhost:$PORT}
 
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT INT TERM
+# Stopping this script stops what it started (and only that).
+stopping=0 stripe_pid="" app_pid=""
+stop() {
+  stopping=1
+  for pid in $app_pid $stripe_pid; do kill "$pid" 2>/dev/null || true; done
+}
+trap stop INT TERM
+trap 'stop; wait' EXIT
 
 if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
   export STRIPE_API_BASE=${STRIPE_API_BASE:-http://127.0.0.1:$STRIPE_PORT}
   python -m consult.commerce.localstripe_server --port "$STRIPE_PORT" \
     --webhook-url "http://127.0.0.1:$PORT/api/stripe/webhook" &
-  pids+=($!)
+  stripe_pid=$!
 fi
 
 cat <<INFO
@@ -31,6 +36,15 @@ cat <<INFO
   POS/ERP API: PUT /api/catalogue/... with the key in data/api_key (or SHOWROOM_API_KEYS)
 
 INFO
-reflex run --env prod --single-port --backend-port "$PORT" --loglevel warning &
-pids+=($!)
-wait -n "${pids[@]}"
+# The app keeps running: a backend worker that dies is restarted by Granian within a second
+# or two (showroom.serve); if the whole server exits, it is started again here. Localstripe
+# is not touched either way. Production: deploy/ (systemd or supervisor).
+while [ "$stopping" = 0 ]; do
+  python -m showroom.serve --backend-port "$PORT" --loglevel warning &
+  app_pid=$!
+  status=0
+  wait "$app_pid" || status=$?
+  [ "$stopping" = 1 ] && break
+  echo "[run] the app exited (status $status); starting it again in 1 s" >&2
+  sleep 1
+done

@@ -29,9 +29,9 @@ from showroom import routes
 from showroom.catalogue.api import catalogue_routes
 from showroom.db import session_scope
 from showroom.i18n import normalise_language, t
-from showroom.identity import LinkError, StaffIdentity, identify
+from showroom.identity import SESSION_COOKIE, LinkError, StaffIdentity, identify
 from showroom.pubsub import get_broker
-from showroom.session_state import SESSION_COOKIE
+from showroom.session_routes import session_routes
 from showroom.settings import get_settings
 
 
@@ -147,6 +147,7 @@ def build_api(registry: MediaRegistry) -> Starlette:
             *rtc_routes(registry, authorize_call),
             *webhook_routes(after_commit=commerce_after_commit),
             *catalogue_routes(),
+            *session_routes(),
             Mount(f"{routes.MEDIA}/staff", StaticFiles(directory=settings.media_dir / "staff")),
             Mount(f"{routes.MEDIA}/panoramas", StaticFiles(directory=settings.media_dir)),
             Mount(

@@ -13,6 +13,7 @@ from showroom.texts import catalogue as catalogue_texts
 from showroom.texts import commerce as commerce_texts
 from showroom.texts import first_use as first_use_texts
 from showroom.texts import guide as guide_texts
+from showroom.texts import security as security_texts
 
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
@@ -404,6 +405,7 @@ _merge(guide_texts.MESSAGES)
 _merge(catalogue_texts.MESSAGES)
 _merge(commerce_texts.MESSAGES)
 _merge(first_use_texts.MESSAGES)
+_merge(security_texts.MESSAGES)
 
 
 def normalise_language(value: str | None) -> str:

@@ -26,6 +26,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 ROLES = ("staff", "supervisor")
+SESSION_COOKIE = "showroom_session"
 
 
 class AuthError(Exception):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex_base.event import EventSpec
 
 from showroom import routes
+from showroom.components.post_form import post_form
 from showroom.session_state import SessionState
 
 T = SessionState.t
@@ -61,7 +61,12 @@ def header(on_switch: Any = None) -> rx.Component:
                     SessionState.role == "supervisor",
                     rx.link(T["admin.nav"], href=routes.ADMIN),
                 ),
-                rx.button(T["nav.logout"], on_click=LogoutState.log_out, variant="ghost"),
+                # Served by the API (the session cookie is HttpOnly: only the server ends it).
+                post_form(
+                    rx.button(T["nav.logout"], type="submit", variant="ghost", id="logout"),
+                    action=routes.LOGOUT,
+                    display="contents",
+                ),
                 spacing=NAV_GAP,
                 align="center",
                 wrap="wrap",
@@ -106,17 +111,3 @@ def forbidden_or(content: rx.Component) -> rx.Component:
         rx.callout(T["auth.forbidden"], color_scheme="red", role="alert", id="forbidden"),
         rx.cond(SessionState.staff_id != 0, content, rx.spinner()),
     )
-
-
-class LogoutState(rx.State):
-    @rx.event
-    async def log_out(self) -> EventSpec:
-        from showroom.db import session_scope
-        from showroom.identity import log_out
-
-        session_state = await self.get_state(SessionState)
-        with session_scope() as session:
-            log_out(session, session_state.session_token)
-        session_state.session_token = ""
-        session_state.staff_id, session_state.role, session_state.staff_name = 0, "", ""
-        return rx.redirect(routes.LOGIN)

@@ -22,6 +22,8 @@ ADMIN = "/admin"
 
 MEDIA = "/media"
 API = "/api"
+LOGIN_POST = "/api/session/login"
+LOGOUT = "/api/session/logout"
 
 
 def tour(

@@ -6,18 +6,16 @@ import secrets
 
 import reflex as rx
 from reflex_base.event import EventSpec
+from starlette.requests import cookie_parser
 
 from showroom import routes
 from showroom.db import session_scope
 from showroom.i18n import LANGUAGES, catalogue, normalise_language, viewer_texts
-from showroom.identity import StaffIdentity, identify
-
-SESSION_COOKIE = "showroom_session"
+from showroom.identity import SESSION_COOKIE, StaffIdentity, identify
 
 
 class SessionState(rx.State):
     lang_cookie: str = rx.Cookie("", name="showroom_lang", max_age=365 * 24 * 3600, same_site="lax")
-    session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict")
     # An anonymous id for this browser, so staff can see what a caller looked at in the tour.
     visitor_id: str = rx.LocalStorage("", name="showroom_visitor")
     staff_id: int = 0
@@ -48,9 +46,15 @@ class SessionState(rx.State):
             self.visitor_id = secrets.token_urlsafe(16)
         return self.visitor_id
 
+    def session_token(self) -> str:
+        """The session cookie the browser sent when it opened this page's connection. The
+        server sets it HttpOnly (`showroom.session_routes`): no page script, and no state
+        var, ever holds it; each event checks it against the database again."""
+        return cookie_parser(self.router.headers.cookie or "").get(SESSION_COOKIE, "")
+
     def current_staff(self) -> StaffIdentity | None:
         with session_scope() as session:
-            return identify(session, self.session_token)
+            return identify(session, self.session_token())
 
     def authorise(self, required_role: str) -> EventSpec | None:
         """Fill in who is logged in; redirect to login if nobody, mark forbidden if wrong role."""

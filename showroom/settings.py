@@ -11,8 +11,28 @@ import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+DEFAULT_PUBLIC_URL = "http://localhost:3000"
+LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
+
+
+def public_origins() -> list[str]:
+    """The origins browsers may call the app from (CORS and the websocket's Origin check):
+    the public URL's, those in SHOWROOM_ALLOWED_ORIGINS (comma-separated), and for a
+    loopback public URL its loopback twins on the same port. Read without side effects, so
+    rxconfig.py can ask before anything else starts."""
+    url = urlsplit(os.environ.get("SHOWROOM_PUBLIC_URL", DEFAULT_PUBLIC_URL).strip())
+    origins = [f"{url.scheme}://{url.netloc}"]
+    if url.hostname in ("localhost", "127.0.0.1", "::1"):
+        port = f":{url.port}" if url.port else ""
+        origins += [f"{url.scheme}://{host}{port}" for host in LOOPBACK]
+    extra = os.environ.get("SHOWROOM_ALLOWED_ORIGINS", "")
+    origins += [o.strip().rstrip("/") for o in extra.split(",") if o.strip()]
+    return list(dict.fromkeys(origins))
 
 
 def _data_dir() -> Path:
@@ -41,6 +61,19 @@ def _api_keys(data_dir: Path) -> tuple[str, ...]:
         key_file.write_text("sk_showroom_" + secrets.token_urlsafe(24))
         key_file.chmod(0o600)
     return (key_file.read_text().strip(),)
+
+
+def _webhook_secret(data_dir: Path) -> str:
+    """Stripe's webhook signing secret: from the environment (the endpoint's whsec_... with
+    real Stripe), else generated once per data dir for localstripe (which reads it here too),
+    so no public constant can sign "paid" events."""
+    if secret := os.environ.get("STRIPE_WEBHOOK_SECRET"):
+        return secret
+    secret_file = data_dir / "webhook_secret"
+    if not secret_file.exists():
+        secret_file.write_text("whsec_" + secrets.token_urlsafe(32))
+        secret_file.chmod(0o600)
+    return secret_file.read_text().strip()
 
 
 @dataclass(frozen=True)
@@ -82,14 +115,14 @@ def get_settings() -> Settings:
         media_dir=Path(os.environ.get("SHOWROOM_MEDIA_DIR", ROOT / "assets" / "panoramas")),
         secret_key=_secret_key(data_dir),
         api_keys=_api_keys(data_dir),
-        public_url=os.environ.get("SHOWROOM_PUBLIC_URL", "http://localhost:3000").rstrip("/"),
+        public_url=os.environ.get("SHOWROOM_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/"),
         ice_servers=json.loads(os.environ.get("SHOWROOM_ICE_SERVERS", "[]")),
         stripe_secret_key=stripe_key or "sk_test_localstripe",
         stripe_publishable_key=os.environ.get("STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe"),
         stripe_api_base=(
             os.environ.get("STRIPE_API_BASE", "http://127.0.0.1:8420") if local_stripe else None
         ),
-        stripe_webhook_secret=os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_demo"),
+        stripe_webhook_secret=_webhook_secret(data_dir),
         smtp_host=os.environ.get("SMTP_HOST") or None,
         smtp_port=int(os.environ.get("SMTP_PORT", "25")),
         mail_from=os.environ.get("MAIL_FROM", "Showroom <no-reply@showroom.localhost>"),

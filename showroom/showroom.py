@@ -6,13 +6,16 @@ import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator
+from typing import Any
 
 import reflex as rx
+from reflex_base.utils.format import format_event_handler
 
 from consult.booking.reminders import reminders
 from consult.commerce.housekeeping import commerce_housekeeping
 from consult.media.registry import MediaRegistry
 from showroom.api import build_api
+from showroom.catalogue.products import MAX_CSV_BYTES
 from showroom.pages import (
     admin,
     admin_commerce,
@@ -30,7 +33,10 @@ from showroom.pages import (
 )
 from showroom.pages import admin_catalogue as catalogue_admin
 from showroom.settings import get_settings
+from showroom.tours.panorama import jobs
 from showroom.tours.panorama.jobs import panorama_worker
+from showroom.upload_gate import FORM_OVERHEAD, UploadRule, upload_gate
+from showroom.web_headers import SecurityHeaders, security_headers
 
 
 def log_to_stderr(level: str) -> None:
@@ -57,8 +63,28 @@ async def close_media() -> AsyncIterator[None]:
     await media.close_all()
 
 
+def _handler(event: Any) -> str:
+    """The name the browser sends in `Reflex-Event-Handler` for this event."""
+    return format_event_handler(event)
+
+
+# Every upload handler, with who may call it and its largest body; /_upload refuses the rest
+# before reading a byte (a new upload handler needs a row here).
+UPLOADS = {
+    _handler(admin.AdminState.upload_panoramas): UploadRule(
+        "supervisor", 8 * jobs.limits().max_bytes + FORM_OVERHEAD
+    ),
+    _handler(catalogue_admin.AdminCatalogueState.import_file): UploadRule(
+        "supervisor", MAX_CSV_BYTES + FORM_OVERHEAD
+    ),
+}
+
 app = rx.App(
-    api_transformer=build_api(media),
+    api_transformer=[
+        build_api(media),
+        upload_gate(UPLOADS),
+        lambda inner: SecurityHeaders(inner, security_headers(get_settings())),
+    ],
 )
 app.register_lifespan_task(close_media)
 app.register_lifespan_task(reminders)
@@ -70,7 +96,7 @@ app.add_page(tour.tour, route=tour.ROUTE, title="Showroom tour", on_load=tour.To
 app.add_page(
     call.call_page, route=call.ROUTE, title="Video consultation", on_load=call.CallState.load
 )
-app.add_page(login.login, route=login.ROUTE, title="Staff login")
+app.add_page(login.login, route=login.ROUTE, title="Staff login", on_load=login.LoginState.load)
 app.add_page(staff.staff_page, route=staff.ROUTE, title="Staff", on_load=staff.StaffState.load)
 app.add_page(
     staff_call.staff_call_page,

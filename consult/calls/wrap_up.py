@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult.calls.in_charge import staff_in_charge
 from consult.models import ChatMessage, Consultation, Order
 from showroom.db import utcnow
 from showroom.i18n import format_price
@@ -28,12 +29,7 @@ class WrapUpError(ValueError):
 
 
 def _staff_call(session: Session, consultation_id: int, staff_id: int) -> Consultation:
-    call = session.get(Consultation, consultation_id)
-    if call is None:
-        raise LookupError(f"consultation {consultation_id}")
-    if call.staff_id != staff_id:
-        raise PermissionError("not this staff member's call")
-    return call
+    return staff_in_charge(session, consultation_id, staff_id)
 
 
 def save_notes(session: Session, consultation_id: int, staff_id: int, notes: str) -> None:

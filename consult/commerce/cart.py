@@ -13,6 +13,7 @@ from sqlalchemy import desc, func, or_, select
 from sqlalchemy.orm import Session
 
 from consult.calls.consultations import ChatError, post_message
+from consult.calls.in_charge import staff_in_charge
 from consult.commerce.checkout import request_payment_for_order
 from consult.commerce.orders import OrderError, create_order, set_line
 from consult.commerce.stock import OutOfStock, Shortage, available
@@ -68,7 +69,9 @@ def search_products(session: Session, query: str, lang: str) -> list[dict[str, s
 def push_card(
     session: Session, consultation_id: int, staff_id: int, product_id: int
 ) -> ChatMessage:
-    """Show a product in the call's chat (stored first, like every message)."""
+    """Show a product in the call's chat (stored first, like every message); only by the
+    member of staff the call is with now (HandedOn otherwise)."""
+    staff_in_charge(session, consultation_id, staff_id)
     product = session.get(Product, product_id)
     if product is None:
         raise LookupError(f"product {product_id}")

@@ -19,7 +19,6 @@ returns the role or raises `PermissionError` (403; `NotAuthenticated` for 401), 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -45,6 +44,7 @@ from consult.media.signalling import (
     parse_session,
     parse_status,
 )
+from showroom.request_body import BodyError, parse_json, read_bounded, require_media_type
 
 logger = logging.getLogger(__name__)
 
@@ -80,25 +80,12 @@ def _signalling_error(exc: SignallingError) -> ApiError:
 
 
 async def _read_json(request: Request) -> object:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise ApiError(
-                413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes."
-            )
-    if not body.strip():
-        return {}
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {exc}") from exc
+        require_media_type(request)
+        body = await read_bounded(request, MAX_BODY_BYTES)
+        return parse_json(body) if body.strip() else {}
+    except BodyError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from exc
 
 
 async def _authorize(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -36,11 +35,13 @@ from showroom.catalogue.products import (
     store_stock,
 )
 from showroom.db import session_scope
+from showroom.request_body import BodyError, parse_json, read_bounded, require_media_type
 from showroom.settings import get_settings
 
 PREFIX = "/api/catalogue"
 MAX_BODY = 4096
 MAX_BULK_BODY = 256 * 1024
+JSON = "application/json"
 IDEMPOTENCY_TTL_S = 24 * 3600
 IDEMPOTENCY_KEYS = 10_000
 
@@ -61,26 +62,11 @@ def _unauthenticated() -> JSONResponse:
     return _error(401, "unauthenticated", "A valid API key is required (Authorization: Bearer …).")
 
 
-async def _body(request: Request, media_type: str, limit: int) -> bytes:
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != media_type:
-        raise CatalogueError("unsupported_media_type", f"Send {media_type} (Content-Type).", 415)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise CatalogueError("body_too_large", f"The body may be at most {limit:,} bytes.", 413)
-    body = b""
-    async for chunk in request.stream():  # stop reading at the limit, whatever was declared
-        body += chunk
-        if len(body) > limit:
-            raise CatalogueError("body_too_large", f"The body may be at most {limit:,} bytes.", 413)
-    return body
-
-
-async def _json_object(request: Request, limit: int = MAX_BODY) -> dict[str, Any]:
-    body = await _body(request, "application/json", limit)
+def _json_object(body: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(body)
-    except ValueError:
-        raise CatalogueError("invalid_json", "The body is not valid JSON.") from None
+        payload = parse_json(body)
+    except BodyError as error:
+        raise CatalogueError(error.code, error.message, error.status) from None
     if not isinstance(payload, dict):
         raise CatalogueError("not_object", "The body must be a JSON object.")
     return payload
@@ -117,10 +103,12 @@ def _remember(key: str, fingerprint: str, response: Response) -> None:
 
 
 Handler = Callable[[Request], Awaitable[Response]]
+BodyHandler = Callable[[Request, bytes], Awaitable[Response]]
 
 
-def _writing(handler: Handler) -> Handler:
-    """Authenticate, replay a known Idempotency-Key, turn refusals into JSON errors."""
+def _writing(handler: BodyHandler, limit: int = MAX_BODY, media_type: str = JSON) -> Handler:
+    """Authenticate, read the body with a bound, replay a known Idempotency-Key, turn refusals
+    into JSON errors. Nothing is read before the caller is known."""
 
     async def endpoint(request: Request) -> Response:
         if not _authorised(request):
@@ -130,14 +118,18 @@ def _writing(handler: Handler) -> Handler:
             return _error(
                 400, "invalid_idempotency_key", "An Idempotency-Key has at most 255 characters."
             )
+        try:
+            require_media_type(request, media_type)
+            body = await read_bounded(request, limit)
+        except BodyError as error:
+            return _error(error.status, error.code, error.message)
         fingerprint = ""
         if key:
-            body = await request.body()
             fingerprint = hashlib.sha256(request.url.path.encode() + b"\0" + body).hexdigest()
             if (replay := _remembered(key, fingerprint)) is not None:
                 return replay
         try:
-            response = await handler(request)
+            response = await handler(request, body)
         except CatalogueError as error:
             response = _error(error.status, error.code, error.message)
         if key and response.status_code < 500:
@@ -162,8 +154,8 @@ def _get(handler: Callable[[Request], dict[str, Any]]) -> Handler:
 # Endpoints ---------------------------------------------------------------------------------
 
 
-async def put_stock(request: Request) -> Response:
-    payload = await _json_object(request)
+async def put_stock(request: Request, body: bytes) -> Response:
+    payload = _json_object(body)
     _only(payload, {"quantity"})
     path = request.path_params
     with session_scope() as session:
@@ -172,8 +164,8 @@ async def put_stock(request: Request) -> Response:
     return JSONResponse(change.message())
 
 
-async def put_price(request: Request) -> Response:
-    payload = await _json_object(request)
+async def put_price(request: Request, body: bytes) -> Response:
+    payload = _json_object(body)
     _only(payload, {"price", "currency"})
     with session_scope() as session:
         change = set_price(
@@ -197,16 +189,16 @@ def _apply_one(session: Session, item: object) -> CatalogueChange:
     raise CatalogueError("no_change", "An update sets 'quantity' (with 'store') or 'price'.")
 
 
-async def put_bulk(request: Request) -> Response:
+async def put_bulk(_request: Request, body: bytes) -> Response:
     """Many updates in one transaction: all are stored, or none (with every item's problem)."""
-    payload = await _json_object(request, MAX_BULK_BODY)
+    payload = _json_object(body)
     _only(payload, {"updates"})
     updates = payload.get("updates")
     if not isinstance(updates, list) or not updates:
         raise CatalogueError("invalid_updates", "'updates' must be a non-empty list.")
     if len(updates) > MAX_BULK_ITEMS:
         raise CatalogueError(
-            "too_many_updates", f"At most {MAX_BULK_ITEMS:,} updates at once.", 413
+            "too_many_updates", f"At most {MAX_BULK_ITEMS:,} updates at once.", 422
         )
     changes: list[CatalogueChange] = []
     problems: list[dict[str, Any]] = []
@@ -224,9 +216,8 @@ async def put_bulk(request: Request) -> Response:
     return JSONResponse({"changes": [c.message() for c in changes]})
 
 
-async def post_import(request: Request) -> Response:
+async def post_import(_request: Request, body: bytes) -> Response:
     """A CSV file in the admin page's format: good rows are stored, bad rows reported."""
-    body = await _body(request, "text/csv", MAX_CSV_BYTES)
     with session_scope() as session:
         report = import_csv(session, body)
     if report.error:
@@ -265,15 +256,31 @@ async def openapi(_request: Request) -> Response:
     return JSONResponse(document())
 
 
+def _methods(path: str, **handlers: Handler) -> Route:
+    """One route per path, whatever its methods, so that a 405 names them all in `Allow`
+    and OPTIONS answers with them (Starlette answers for the first route of a path only)."""
+    allowed = sorted({*handlers, "OPTIONS"} | ({"HEAD"} if "GET" in handlers else set()))
+
+    async def endpoint(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": ", ".join(allowed)})
+        return await handlers["GET" if request.method == "HEAD" else request.method](request)
+
+    return Route(path, endpoint, methods=allowed)
+
+
 def catalogue_routes() -> list[Route]:
     return [
-        Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
-        Route(f"{PREFIX}/products", _get(_products), methods=["GET"]),
-        Route(f"{PREFIX}/products/{{sku}}", _get(_product), methods=["GET"]),
-        Route(f"{PREFIX}/products/{{sku}}/price", _writing(put_price), methods=["PUT"]),
-        Route(f"{PREFIX}/stores/{{store}}/stock", _get(_store_stock), methods=["GET"]),
-        Route(f"{PREFIX}/stores/{{store}}/stock/{{sku}}", _get(_one_stock), methods=["GET"]),
-        Route(f"{PREFIX}/stores/{{store}}/stock/{{sku}}", _writing(put_stock), methods=["PUT"]),
-        Route(f"{PREFIX}/bulk", _writing(put_bulk), methods=["PUT"]),
-        Route(f"{PREFIX}/import", _writing(post_import), methods=["POST"]),
+        _methods(f"{PREFIX}/openapi.json", GET=openapi),
+        _methods(f"{PREFIX}/products", GET=_get(_products)),
+        _methods(f"{PREFIX}/products/{{sku}}", GET=_get(_product)),
+        _methods(f"{PREFIX}/products/{{sku}}/price", PUT=_writing(put_price)),
+        _methods(f"{PREFIX}/stores/{{store}}/stock", GET=_get(_store_stock)),
+        _methods(
+            f"{PREFIX}/stores/{{store}}/stock/{{sku}}",
+            GET=_get(_one_stock),
+            PUT=_writing(put_stock),
+        ),
+        _methods(f"{PREFIX}/bulk", PUT=_writing(put_bulk, MAX_BULK_BODY)),
+        _methods(f"{PREFIX}/import", POST=_writing(post_import, MAX_CSV_BYTES, "text/csv")),
     ]

@@ -178,7 +178,7 @@ def _responses() -> dict[str, Any]:
         400: "Invalid input (bad JSON, unknown field, value out of range, currency mismatch).",
         401: "Missing or wrong API key.",
         404: "Unknown store or SKU.",
-        413: "The body, the number of updates or of rows is over the limit.",
+        413: "The body or the number of CSV rows is over the limit.",
         415: "Wrong Content-Type.",
         422: "Well-formed but refused; nothing was stored.",
     }
@@ -320,14 +320,17 @@ def document() -> dict[str, Any]:
                     (400, 401, 413, 415, 422),
                     parameters=[IDEMPOTENCY],
                     requestBody=_body("BulkBody"),
-                    description="422 lists every refused update by its index; nothing is stored.",
+                    description=(
+                        "422 lists every refused update by its index (or says there are over "
+                        "1,000); nothing is stored."
+                    ),
                 )
             },
             "/api/catalogue/import": {
                 "post": _operation(
                     "Import a CSV file (the admin page's format)",
                     _json(_ref("ImportReport"), "Good rows stored; bad rows listed."),
-                    (401, 413, 415, 422),
+                    (400, 401, 413, 415, 422),
                     parameters=[IDEMPOTENCY],
                     requestBody={
                         "required": True,

@@ -82,6 +82,9 @@ def _store(session: Session, slug: str) -> Store:
 
 def _whole_number(value: object, field: str, maximum: int) -> int:
     # bool is an int in Python; a POS sending true/false has a bug we should report.
+    # 259046.0 is a whole number, as JSON Schema's "integer" (the OpenAPI document) says.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise CatalogueError("invalid_" + field, f"'{field}' must be a whole number.")
     if not 0 <= value <= maximum:

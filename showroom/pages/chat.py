@@ -27,6 +27,7 @@ from consult.calls.consultations import (
     status_event,
     status_of,
 )
+from consult.calls.in_charge import staff_in_charge
 from consult.commerce.cart import (
     CartError,
     add_to_cart,
@@ -78,9 +79,26 @@ class ChatState(rx.State):
         self.cards, self.cart_lines, self.cart_total, self.cart_count = {}, [], "", 0
         self.cart_error_key, self.cart_error_detail, self.payments = "", "", {}
 
+    async def _may_act(self) -> bool:
+        """The customer's page acts for its link; a staff page only while the call is with
+        whoever is logged in now (not whoever opened the page: it may have been handed on)."""
+        if self.sender != "staff":
+            return True
+        who = (await self.get_state(SessionState)).current_staff()
+        try:
+            with session_scope() as session:
+                staff_in_charge(session, self.consultation_id, who.staff_id if who else 0)
+        except (LookupError, PermissionError):
+            self.error_key = self.cart_error_key = "call.handed_on"
+            return False
+        self._staff_id = who.staff_id if who else 0
+        return True
+
     @rx.event
     async def send(self, form: dict[str, str]) -> EventSpec | None:
         body = form.get("message", "")
+        if not await self._may_act():
+            return None
         try:
             with session_scope() as session:
                 message = post_message(
@@ -141,7 +159,7 @@ class ChatState(rx.State):
     async def _change_cart(self, product_id: str, quantity: int | None) -> None:
         """Add one (quantity None), take one off (-1) or set how many (0 removes)."""
         # Ids come from the browser (a card's product id arrives as a number): never trust.
-        if not product_id.isdigit() or not self.consultation_id:
+        if not product_id.isdigit() or not self.consultation_id or not await self._may_act():
             return
         await self._refresh_lang()
         try:
@@ -165,6 +183,8 @@ class ChatState(rx.State):
         """Staff send an expired payment request again (its stock is held anew)."""
         order_id = str(order_id)
         if self.sender != "staff" or not order_id.isdigit() or not self.consultation_id:
+            return
+        if not await self._may_act():
             return
         await self._refresh_lang()
         try:

@@ -21,6 +21,7 @@ from reflex_base.event import EventSpec
 from consult.calls import guide
 from consult.calls.consultations import consultation_for_link, status_of
 from consult.calls.guide import GuideError, GuideView
+from consult.calls.in_charge import staff_in_charge
 from showroom import routes
 from showroom.db import session_scope
 from showroom.identity import LinkError
@@ -108,9 +109,22 @@ class GuideState(rx.State):
 
     # --- staff: start, steer, stop -------------------------------------------------------
 
+    async def _in_charge(self) -> bool:
+        """A staff page guides only while the call is with whoever is logged in, now."""
+        if self.role != "staff":
+            return False
+        who = (await self.get_state(SessionState)).current_staff()
+        try:
+            with session_scope() as session:
+                staff_in_charge(session, self.consultation_id, who.staff_id if who else 0)
+        except (LookupError, PermissionError):
+            self.active, self.error_key = False, "call.handed_on"
+            return False
+        return True
+
     @rx.event
     async def start(self) -> None:
-        if self.role != "staff" or not self.scenes:
+        if not self.scenes or not await self._in_charge():
             return
         scene_id = self.scene_id or int(self.scenes[0]["id"])
         try:
@@ -128,7 +142,7 @@ class GuideState(rx.State):
 
     @rx.event
     async def stop(self) -> None:
-        if self.role != "staff":
+        if not await self._in_charge():
             return
         with session_scope() as session:
             guide.stop(session, self.consultation_id, self._staff_id)
@@ -138,7 +152,7 @@ class GuideState(rx.State):
     @rx.event
     async def show_scene(self, scene_id: int) -> None:
         """Staff take the customer to another area, at its opening view."""
-        if self.role == "staff" and self.active:
+        if self.role == "staff" and self.active and await self._in_charge():
             await self._go_to_scene(scene_id)
 
     async def _go_to_scene(self, scene_id: int) -> None:
@@ -159,7 +173,7 @@ class GuideState(rx.State):
     async def point_at(self, marker_id: str) -> None:
         """A marker clicked in the staff viewer: an area link moves there, a product is
         pointed out (clicked again: no longer)."""
-        if self.role != "staff" or not self.active:
+        if self.role != "staff" or not self.active or not await self._in_charge():
             return
         marker = next((m for m in self.markers if m["id"] == marker_id), None)
         if marker is None:
@@ -174,7 +188,7 @@ class GuideState(rx.State):
 
     @rx.event
     async def clear_highlight(self) -> None:
-        if self.role == "staff" and self.active and self.highlight:
+        if self.role == "staff" and self.active and self.highlight and await self._in_charge():
             self.highlight = ""
             await self._steer_from(self._latest)
 
@@ -182,6 +196,8 @@ class GuideState(rx.State):
     async def steer(self, view: dict[str, Any]) -> None:
         """The staff viewer moved (≤ 5/s): checked, then sent to the customer."""
         if self.role != "staff" or not self.active or not isinstance(view, dict):
+            return
+        if not await self._in_charge():
             return
         await self._steer_from(view)
 

@@ -2,54 +2,57 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
-from reflex_base.event import EventSpec
 
 from showroom import routes
-from showroom.db import session_scope
-from showroom.identity import AuthError, log_in
-from showroom.layout import T, notice, page
-from showroom.session_state import SessionState
-from showroom.settings import get_settings
+from showroom.components.post_form import post_form
+from showroom.layout import T, page
 
-
-def _log_in(email: str, password: str) -> str:
-    with session_scope() as session:
-        return log_in(session, email, password, hours=get_settings().session_hours)
+ERRORS = ("missing_fields", "invalid_credentials", "throttled")
 
 
 class LoginState(rx.State):
+    """What the login route said when it sent the browser back here (it does the login)."""
+
     error_key: str = ""
+    wait_s: str = ""
+    next_path: str = ""
 
     @rx.event
-    async def submit(self, form: dict[str, str]) -> EventSpec | None:
-        email, password = form.get("email", "").strip(), form.get("password", "")
-        if not email or not password:
-            self.error_key = "auth.missing_fields"
-            return None
-        try:
-            # argon2 is deliberately slow: verify off the event loop so other users are not held up.
-            token = await rx.run_in_thread(lambda: _log_in(email, password))
-        except AuthError as error:
-            self.error_key = error.key
-            return None
-        self.error_key = ""
-        session_state = await self.get_state(SessionState)
-        session_state.session_token = token
-        who = session_state.current_staff()
-        target = self.router.url.query_parameters.get("next", "")
-        if not target.startswith("/") or target.startswith("//"):
-            target = routes.SUPERVISOR if who and who.role == "supervisor" else routes.STAFF
-        return rx.redirect(target)
+    def load(self) -> None:
+        query = self.router.url.query_parameters
+        error = str(query.get("error", ""))
+        self.error_key = f"auth.{error}" if error in ERRORS else ""
+        wait = str(query.get("wait", ""))
+        self.wait_s = wait if wait.isdigit() else "0"
+        self.next_path = str(query.get("next", ""))
+
+
+def error_notice() -> rx.Component:
+    key: Any = LoginState.error_key
+    message: Any = T[key]
+    return rx.cond(
+        key != "",
+        rx.callout(
+            message.replace("{seconds}", LoginState.wait_s),
+            color_scheme="red",
+            role="alert",
+            width="100%",
+            id="login-error",
+        ),
+    )
 
 
 def login() -> rx.Component:
     return page(
         rx.card(
-            rx.form(
+            # A plain form post: the server checks, throttles and sets the HttpOnly cookie.
+            post_form(
                 rx.vstack(
                     rx.heading(T["login.title"], size="6"),
-                    notice(LoginState.error_key),
+                    error_notice(),
                     rx.text(
                         T["login.email"],
                         as_="label",
@@ -60,7 +63,7 @@ def login() -> rx.Component:
                         id="email",
                         name="email",
                         type="email",
-                        autocomplete="username",
+                        auto_complete="username",
                         width="100%",
                         size="3",
                     ),
@@ -74,15 +77,15 @@ def login() -> rx.Component:
                         id="password",
                         name="password",
                         type="password",
-                        autocomplete="current-password",
+                        auto_complete="current-password",
                         width="100%",
                         size="3",
                     ),
+                    rx.el.input(type="hidden", name="next", value=LoginState.next_path),
                     rx.button(T["login.submit"], type="submit", size="3", width="100%"),
                     spacing="3",
                 ),
-                on_submit=LoginState.submit,
-                reset_on_submit=False,
+                action=routes.LOGIN_POST,
             ),
             max_width="420px",
             margin_x="auto",

@@ -10,6 +10,7 @@ from reflex_base.event import EventSpec
 
 from consult.calls.consultations import ChatError, chat_topic, end, event_dict, message_dict
 from consult.calls.context import call_context
+from consult.calls.in_charge import HandedOn, staff_in_charge
 from consult.calls.queue import join_as_staff
 from consult.calls.transfer import TransferError, colleagues, handed_over, transfer
 from consult.calls.wrap_up import OUTCOMES, WrapUpError, save_notes, save_wrap_up, summary
@@ -112,11 +113,29 @@ class StaffCallState(rx.State):
             raise PermissionError("not logged in")
         return who.staff_id, who.store_id, session_state.lang
 
+    async def _in_charge(self) -> tuple[int, int, str] | None:
+        """Who acts, if the call is theirs at this moment (not when the page was loaded);
+        otherwise the page says it was handed on and stops listening to the call."""
+        staff_id, store_id, lang = await self._who()
+        try:
+            with session_scope() as session:
+                staff_in_charge(session, self.consultation_id, staff_id)
+        except (LookupError, PermissionError):
+            await self._handed_on()
+            return None
+        return staff_id, store_id, lang
+
+    async def _handed_on(self) -> None:
+        self.error_key, self.consultation_id = "call.handed_on", 0
+        (await self.get_state(ChatState)).consultation_id = 0
+
     @rx.event
     async def save_notes(self, notes: str) -> None:
         """Called as the staff member types (debounced): notes are never lost."""
         self.notes = notes
-        staff_id, _store_id, _lang = await self._who()
+        if (acting := await self._in_charge()) is None:
+            return
+        staff_id = acting[0]
         try:
             with session_scope() as session:
                 save_notes(session, self.consultation_id, staff_id, notes)
@@ -137,10 +156,10 @@ class StaffCallState(rx.State):
 
     @rx.event
     async def push_card(self, product_id: str | int) -> None:
-        staff_id, _store_id, _lang = await self._who()
         product_id = str(product_id)
-        if not product_id.isdigit():
+        if not product_id.isdigit() or (acting := await self._in_charge()) is None:
             return
+        staff_id = acting[0]
         try:
             with session_scope() as session:
                 payload = message_dict(
@@ -148,6 +167,9 @@ class StaffCallState(rx.State):
                 )
         except ChatError as error:
             self.action_error_key = error.key
+            return
+        except HandedOn:
+            await self._handed_on()
             return
         except LookupError:
             self.action_error_key = "error.generic"
@@ -159,7 +181,9 @@ class StaffCallState(rx.State):
     async def request_payment(self) -> None:
         """Hold the cart's stock and send its pay link; refused, naming what is short, when
         another customer holds or bought the last units."""
-        staff_id, _store_id, lang = await self._who()
+        if (acting := await self._in_charge()) is None:
+            return
+        staff_id, _store_id, lang = acting
         chat = await self.get_state(ChatState)
         try:
             with session_scope() as session:
@@ -188,7 +212,9 @@ class StaffCallState(rx.State):
 
     @rx.event
     async def transfer(self, form: dict[str, str]) -> EventSpec | None:
-        staff_id, store_id, _lang = await self._who()
+        if (acting := await self._in_charge()) is None:
+            return None
+        staff_id, store_id, _lang = acting
         target = form.get("to", "")
         if not target.isdigit():
             self.transfer_error_key = "transfer.choose"
@@ -211,9 +237,15 @@ class StaffCallState(rx.State):
 
     @rx.event
     async def end_call(self) -> None:
-        _staff_id, _store_id, lang = await self._who()
+        staff_id, _store_id, lang = await self._who()
+        try:
+            with session_scope() as session:
+                staff_in_charge(session, self.consultation_id, staff_id)
+                end(session, self.consultation_id, role="staff")
+        except (LookupError, PermissionError):
+            await self._handed_on()
+            return
         with session_scope() as session:
-            end(session, self.consultation_id, role="staff")
             self._load_summary(session, self.consultation_id, lang)
         await publish_status(self.consultation_id, "ended")
         (await self.get_state(ChatState)).call_status = "ended"
@@ -224,7 +256,9 @@ class StaffCallState(rx.State):
 
     @rx.event
     async def save_wrap_up(self) -> EventSpec | None:
-        staff_id, _store_id, _lang = await self._who()
+        if (acting := await self._in_charge()) is None:
+            return None
+        staff_id = acting[0]
         try:
             with session_scope() as session:
                 save_wrap_up(session, self.consultation_id, staff_id, self.outcome, self.notes)

@@ -13,7 +13,7 @@ from tests.e2e.conftest import RunningApp, log_in
 def test_wrong_password_is_refused_in_the_users_language(app: RunningApp, page: Page) -> None:
     log_in(page, app, "aiko@showroom.example", "not-the-password")
     expect(page.get_by_role("alert")).to_have_text("The email or password is not correct.")
-    assert re.search(r"/login/?$", page.url)
+    assert re.search(r"/login/?\?error=invalid_credentials$", page.url)  # still the login page
 
 
 def test_staff_pages_send_anonymous_visitors_to_login(app: RunningApp, page: Page) -> None:

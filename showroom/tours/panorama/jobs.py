@@ -9,6 +9,10 @@ row appears in the same transaction that marks the job done, so a tour never see
 without its tiles nor tiles half written. A bad file marks the job failed with the
 validator's code and message and leaves nothing behind; the upload is deleted either way.
 
+Each job is tiled in a child process (`process_in_child`): decoding a 16384x8192 panorama
+takes gigabytes for a moment, and memory a long-lived server process once held is not given
+back to the system. The child exits after the job, and its memory with it.
+
 A job found "running" when the worker starts was cut off by a restart: it is queued once
 more, and marked failed ("interrupted") if it was already retried, so a file that kills
 the process cannot do so forever and no job stays "running".
@@ -17,9 +21,13 @@ the process cannot do so forever and no job stays "running".
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -296,6 +304,35 @@ def _finish(job_id: int, relative: str, meta: dict[str, Any]) -> SceneChange:
         return change
 
 
+CHILD_TIMEOUT_S = 30 * 60
+
+
+def process_in_child(job_id: int) -> SceneChange | None:
+    """`process(job_id)` in a fresh interpreter (same environment, so same database and media
+    dir); the scene change comes back as JSON on its last line of output. A child that dies
+    (the OOM killer, a crash) fails the job instead of the server."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "showroom.tours.panorama.jobs", str(job_id)],
+            stdout=subprocess.PIPE, text=True, timeout=CHILD_TIMEOUT_S, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        done = None
+    if done is None or done.returncode != 0:
+        log.error("panorama job %d: the tiling process failed (%s)", job_id,
+                  "timed out" if done is None else f"exit {done.returncode}")  # fmt: skip
+        _fail(job_id, INTERNAL, "The panorama could not be processed; please try again.")
+        return None
+    lines = done.stdout.strip().splitlines()
+    change = json.loads(lines[-1]) if lines else None
+    return SceneChange(**change) if change else None
+
+
+def _child_main(job_id: int) -> None:
+    change = process(job_id)
+    print(json.dumps(dataclasses.asdict(change) if change else None), flush=True)
+
+
 # ---------------------------------------------------------------------------------------
 # The worker
 # ---------------------------------------------------------------------------------------
@@ -321,7 +358,10 @@ def _recover() -> None:
             log.info("panorama jobs %s were interrupted and are queued again", ids)
 
 
-async def run_worker(poll_s: float = POLL_S) -> None:
+Tile = Callable[[int], SceneChange | None]
+
+
+async def run_worker(poll_s: float = POLL_S, tile: Tile = process_in_child) -> None:
     """Tile queued jobs one at a time until cancelled (the tiler already uses the cores)."""
     global _wake
     _wake = asyncio.Event()
@@ -334,7 +374,7 @@ async def run_worker(poll_s: float = POLL_S) -> None:
                 with suppress(TimeoutError):
                     await asyncio.wait_for(_wake.wait(), poll_s)
                 continue
-            change = await asyncio.to_thread(process, job_id)
+            change = await asyncio.to_thread(tile, job_id)
             if change is not None:
                 await authoring.publish([change])
         except asyncio.CancelledError:
@@ -345,12 +385,16 @@ async def run_worker(poll_s: float = POLL_S) -> None:
 
 
 @asynccontextmanager
-async def panorama_worker() -> AsyncIterator[None]:
+async def panorama_worker(tile: Tile = process_in_child) -> AsyncIterator[None]:
     """A lifespan task: the worker runs with the app. A job being tiled when the app stops
-    finishes its thread or is picked up again at the next start (recover_interrupted)."""
-    task = asyncio.create_task(run_worker())
+    finishes its child process or is picked up again at the next start (recover_interrupted)."""
+    task = asyncio.create_task(run_worker(tile=tile))
     try:
         yield
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+if __name__ == "__main__":
+    _child_main(int(sys.argv[1]))

@@ -231,7 +231,7 @@ async def test_a_bulk_update_with_a_bad_item_stores_nothing(
         ({"changes": []}, 400, "unknown_field"),
         (
             {"updates": [{"store": "aoyama", "sku": "SOFA-001", "quantity": 1}] * 1001},
-            413,
+            422,  # the schema's maxItems: a request the schema refuses, not a body too large
             "too_many_updates",
         ),
         (
@@ -348,6 +348,38 @@ async def test_the_openapi_document_is_valid_and_matches_the_routes(
     in_app = {
         (route.path, method)
         for route in catalogue_routes()
-        for method in (route.methods or set()) - {"HEAD"}
+        for method in (route.methods or set()) - {"HEAD", "OPTIONS"}  # answered for any path
     }
     assert in_schema == in_app
+
+
+async def test_options_and_405_name_every_method_of_a_path(client: httpx.AsyncClient) -> None:
+    options = await client.options(STOCK_URL)
+    assert options.status_code == 204
+    assert options.headers["allow"] == "GET, HEAD, OPTIONS, PUT"
+    price = await client.options("/api/catalogue/products/SOFA-001/price")
+    assert (price.status_code, price.headers["allow"]) == (204, "OPTIONS, PUT")
+    wrong = await client.delete(STOCK_URL)
+    assert wrong.status_code == 405
+    assert set(wrong.headers["allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "PUT"}
+
+
+async def test_a_whole_number_written_with_a_point_is_a_whole_number(
+    client: httpx.AsyncClient,
+) -> None:
+    """The schema says "integer", and JSON Schema counts 259046.0 as one."""
+    answer = await client.put(
+        "/api/catalogue/products/SOFA-001/price", json={"price": 259046.0, "currency": "JPY"}
+    )
+    assert answer.status_code == 200 and answer.json()["price"] == 259046
+    half = await client.put(
+        "/api/catalogue/products/SOFA-001/price", json={"price": 259046.5, "currency": "JPY"}
+    )
+    assert (half.status_code, half.json()["error"]) == (400, "invalid_price")
+
+
+async def test_a_sku_with_a_line_break_is_a_json_404(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/api/catalogue/products/a%0Ab")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.json()["error"] == "unknown_sku"

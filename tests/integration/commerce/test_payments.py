@@ -290,6 +290,7 @@ def test_wrong_or_missing_signature_is_rejected_and_stores_nothing(
         "empty": "",
         "garbage": "nonsense",
         "too old": sign(body, timestamp=int(time.time()) - 3600),
+        "ten minutes ahead": sign(body, timestamp=int(time.time()) + 600),
         "other body": sign(tampered),
     }
     for case, signature in bad.items():

@@ -266,7 +266,7 @@ async def test_the_worker_tiles_queued_uploads_in_turn_and_announces_the_scenes(
     monkeypatch.setattr(authoring, "get_broker", lambda: broker)
     ids = [queue(tmp_path, store, panorama_jpeg(), name=f"Room {n}") for n in (1, 2)]
     bad = queue(tmp_path, store, b"junk", name="Junk")
-    async with broker.subscribe(TOPIC) as messages, jobs.panorama_worker():
+    async with broker.subscribe(TOPIC) as messages, jobs.panorama_worker(tile=jobs.process):
         jobs.wake()
         got = [await asyncio.wait_for(messages.get(), 60) for _ in ids]
         for _ in range(300):  # the junk upload comes last and publishes nothing
@@ -277,3 +277,34 @@ async def test_the_worker_tiles_queued_uploads_in_turn_and_announces_the_scenes(
     assert got == [
         {"kind": "scene", "store_id": store.id, "scene_id": job_row(i).scene_id} for i in ids
     ]
+
+
+# ------------------------------------------------------------------------- in a child process
+
+
+def test_a_job_is_tiled_in_a_child_process_whose_memory_goes_with_it(
+    tmp_path: Path, store: Store, media: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child reads the same settings (database, media dir) from the environment."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("SHOWROOM_MEDIA_DIR", str(media))
+    job_id = queue(tmp_path, store, panorama_jpeg())
+    with db.session_scope() as session:
+        assert jobs.claim_next(session) == job_id
+    change = jobs.process_in_child(job_id)
+    job = job_row(job_id)
+    assert job.status == "done" and change == SceneChange(store.id, job.scene_id or 0)
+    assert any(p.suffix == ".jpg" for p in files_under(media))
+    assert not Path(job.source_path).exists()
+
+
+def test_a_child_that_dies_fails_the_job_not_the_server(
+    tmp_path: Path, store: Store, media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    job_id = queue(tmp_path, store, panorama_jpeg())
+    with db.session_scope() as session:
+        assert jobs.claim_next(session) == job_id
+    assert jobs.process_in_child(job_id) is None
+    job = job_row(job_id)
+    assert (job.status, job.error_code) == ("failed", jobs.INTERNAL)

@@ -39,6 +39,7 @@ def test_a_card_shows_price_live_stock_and_where_it_is_in_the_tour(session: Sess
     stock = factories.stock(session, store, sofa, 2)
     aiko = factories.staff(session, store)
     call = start_walk_in(session, store.id)
+    call.staff_id = aiko.id  # accepted: only the staff member in the call pushes cards
     push_card(session, call.id, aiko.id, sofa.id)
     [line] = history(session, call.id)
     assert (line["kind"], line["product_id"], line["sender"]) == ("product", sofa.id, "staff")

@@ -1,0 +1,23 @@
+"""Refusals from the hardening layer: uploads, throttled logins, handed-on calls.
+
+key: (English, Japanese); merged into `showroom.i18n.MESSAGES`.
+"""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "upload.too_large": (
+        "The upload is larger than this form accepts.",
+        "アップロードがこのフォームの上限を超えています。",
+    ),
+    "upload.unknown": (
+        "Uploads are not accepted here.",
+        "ここではアップロードを受け付けていません。",
+    ),
+    "auth.throttled": (
+        "Too many failed logins. Try again in {seconds} seconds.",
+        "ログインの失敗が続いたため、{seconds}秒後にもう一度お試しください。",
+    ),
+    "call.handed_on": (
+        "This call is now with a colleague; you can no longer act on it.",
+        "この通話は別のスタッフに引き継がれたため、操作できません。",
+    ),
+}
