@@ -28,6 +28,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "オンラインで店内を歩き、スタッフと顔を見ながら相談できます。",
     ),
     "lang.switch": ("日本語", "English"),
+    "lang.switch_name": ("日本語 (Japanese)", "English (英語)"),
+    "a11y.skip": ("Skip to content", "本文へ移動"),
     "nav.home": ("Stores", "店舗一覧"),
     "nav.staff": ("Staff", "スタッフ"),
     "nav.supervisor": ("Supervisor", "スーパーバイザー"),

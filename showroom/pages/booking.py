@@ -785,7 +785,8 @@ def staff_card(member: Any) -> rx.Component:
                 fallback=member["initials"],
                 size="5",
                 radius="full",
-                alt=member["name"],
+                # Decorative: the name is written beside it (Reflex takes `alt=` for CSS).
+                custom_attrs={"alt": ""},
                 class_name="staff-photo",
             ),
             staff_details(member),
