@@ -195,6 +195,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "psv.zoom": ("Zoom", "ズーム"),
     "psv.zoomOut": ("Zoom out", "縮小"),
     "psv.zoomIn": ("Zoom in", "拡大"),
+    # Not Photo Sphere Viewer's own: what a product hotspot's spoken name adds.
+    "psv.stock_in": ("In stock", "在庫あり"),
+    "psv.stock_few": ("Only a few left", "残りわずか"),
+    "psv.stock_out": ("Out of stock", "在庫なし"),
     "psv.moveUp": ("Look up", "上を見る"),
     "psv.moveDown": ("Look down", "下を見る"),
     "psv.moveLeft": ("Look left", "左を見る"),

@@ -81,3 +81,37 @@ def test_changing_scene_by_keyboard(app: RunningApp, page: Page) -> None:
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/tour/aoyama/entrance/?(\?.*)?$"))
     wait_for_viewer(page, "entrance")
+
+
+def test_hotspots_are_named_with_price_and_stock(app: RunningApp, page: Page) -> None:
+    page.goto(f"{app.url}/tour/aoyama/living?yaw=0&pitch=0")
+    wait_for_viewer(page, "living")
+    stock = "(In stock|Only a few left|Out of stock)"  # other tests sell sofas
+    hotspot = page.get_by_role("button", name=re.compile(rf"^{SOFA_EN} · ¥[\d,]+, {stock}$"))
+    expect(hotspot.first).to_be_attached()
+
+
+def test_booking_days_and_times_are_one_tab_stop_each_with_arrows(
+    app: RunningApp, page: Page
+) -> None:
+    page.goto(f"{app.url}/book/aoyama")
+    days = page.locator("#booking-days [role=radio]")
+    expect(days.first).to_be_visible()
+    tab_to(page, days.first)  # the first day takes Tab while none is chosen
+    page.keyboard.press("ArrowRight")
+    second = days.nth(1)
+    expect(second).to_be_focused()
+    expect(second).to_have_attribute("aria-checked", "true")
+    expect(page.locator("#booking-days [tabindex='0']")).to_have_count(1)
+
+    # Tab leaves the group at once, into the times; arrows choose a time.
+    slots = page.locator("#booking-slots [role=radio]")
+    expect(slots.first).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(slots.first).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    expect(slots.first).to_have_attribute("aria-checked", "true")
+    expect(page.locator("#booking-chosen")).to_be_visible()
+    page.keyboard.press("Shift+Tab")  # back to the chosen day, not the last one
+    expect(second).to_be_focused()
