@@ -149,8 +149,18 @@ function buildPanorama(panorama, baseUrl) {
   };
 }
 
+// A product hotspot's name for screen readers adds its stock ("Sofa · ¥248,000, In stock"):
+// the words come with the viewer's texts (`lang.stock_in` …), kept here for markerHtml.
+let stockWords = {};
+
+function spokenLabel(m) {
+  const stock = m.badge ? stockWords[`stock_${m.badge}`] : "";
+  return stock ? `${m.label}, ${stock}` : m.label;
+}
+
 function markerHtml(m) {
   const label = escapeHtml(m.label);
+  const spoken = escapeHtml(spokenLabel(m));
   if (m.kind === "scene") {
     return (
       `<div class="showroom-psv-scene" data-marker-id="${escapeHtml(m.id)}" title="${label}" tabindex="0" role="button" aria-label="${label}">` +
@@ -162,7 +172,7 @@ function markerHtml(m) {
     ? `<span class="showroom-psv-badge" data-badge="${escapeHtml(m.badge)}" aria-hidden="true"></span>`
     : `<span class="showroom-psv-dot" aria-hidden="true"></span>`;
   return (
-    `<div class="showroom-psv-pill" data-marker-id="${escapeHtml(m.id)}" data-badge="${escapeHtml(m.badge || "")}" title="${label}" tabindex="0" role="button" aria-label="${label}">` +
+    `<div class="showroom-psv-pill" data-marker-id="${escapeHtml(m.id)}" data-badge="${escapeHtml(m.badge || "")}" title="${spoken}" tabindex="0" role="button" aria-label="${spoken}">` +
     `${badge}<span class="showroom-psv-label">${label}</span></div>`
   );
 }
@@ -272,6 +282,7 @@ export function PanoramaViewer(props) {
     ref: _ref,
     ...rest // id, style, data-*, aria-*, DOM event handlers: onto the container
   } = props;
+  stockWords = lang || {};
 
   const containerRef = useRef(null);
   const viewerRef = useRef(null);

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BUN_VERSION=1.4.4
+AXE_VERSION=4.14.1  # axe-core, the accessibility checker the browser tests run on every page
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
@@ -48,6 +49,11 @@ if [ "${1:-}" = "--browser" ] && { ! command -v chromium >/dev/null || ! fc-list
     sleep 10
   done
   command -v chromium >/dev/null || { echo "could not install chromium" >&2; exit 1; }
+fi
+
+if [ "${1:-}" = "--browser" ] && [ "$(node -p "require('./.tools/node_modules/axe-core/package.json').version" 2>/dev/null)" != "$AXE_VERSION" ]; then
+  log "installing axe-core $AXE_VERSION from npm"
+  npm install --silent --no-audit --no-fund --prefix .tools "axe-core@$AXE_VERSION"
 fi
 
 log "migrating the database and seeding the demo store"

@@ -30,7 +30,8 @@ def language_switch(on_switch: Any = None) -> rx.Component:
         on_click=handlers,
         variant="soft",
         size="2",
-        aria_label="Language / 言語",
+        # The name starts with the visible word (WCAG 2.5.3) and says what it does.
+        aria_label=T["lang.switch_name"],
         id="language-switch",
     )
 
@@ -88,12 +89,28 @@ def header(on_switch: Any = None) -> rx.Component:
 
 
 def page(*children: rx.Component, on_switch: Any = None, **props: Any) -> rx.Component:
+    # `data-page-lang` is copied to <html lang> by the head script in showroom.py (WCAG 3.1.1).
     return rx.box(
+        rx.el.a(T["a11y.skip"], href="#main", class_name="skip-link"),
         header(on_switch),
-        rx.box(*children, padding="1.5em", max_width="1200px", margin_x="auto", **props),
+        rx.el.main(
+            rx.box(*children, padding="1.5em", max_width="1200px", margin_x="auto", **props),
+            id="main",
+            tab_index=-1,
+        ),
+        lang=SessionState.lang,
+        custom_attrs={"data-page-lang": SessionState.lang},
         min_height="100vh",
         background="var(--gray-2)",
     )
+
+
+def upload_area(label: Any, *children: rx.Component, **props: Any) -> rx.Component:
+    """A drop zone whose file input has a name (Reflex renders that input without props)."""
+    area = rx.upload(*children, **props)
+    file_input = area.children[0].children[0]
+    file_input.custom_attrs["aria-label"] = label
+    return area
 
 
 def notice(key_var: Any, color: str = "red") -> rx.Component:

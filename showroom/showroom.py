@@ -16,6 +16,7 @@ from consult.commerce.housekeeping import commerce_housekeeping
 from consult.media.registry import MediaRegistry
 from showroom.api import build_api
 from showroom.catalogue.products import MAX_CSV_BYTES
+from showroom.delivery import deliver
 from showroom.pages import (
     admin,
     admin_commerce,
@@ -63,6 +64,20 @@ async def close_media() -> AsyncIterator[None]:
     await media.close_all()
 
 
+# <html lang> follows the page's language (WCAG 3.1.1): the shell marks its root with
+# `data-page-lang`, which the server renders and the language switch changes.
+SYNC_HTML_LANG = """(() => {
+  const sync = () => {
+    const lang = document.querySelector("[data-page-lang]")?.getAttribute("data-page-lang");
+    if (lang && document.documentElement.lang !== lang) document.documentElement.lang = lang;
+  };
+  new MutationObserver(sync).observe(document.documentElement, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["data-page-lang"],
+  });
+  sync();
+})();"""
+
+
 def _handler(event: Any) -> str:
     """The name the browser sends in `Reflex-Event-Handler` for this event."""
     return format_event_handler(event)
@@ -84,15 +99,43 @@ app = rx.App(
         build_api(media),
         upload_gate(UPLOADS),
         lambda inner: SecurityHeaders(inner, security_headers(get_settings())),
+        deliver,
     ],
+    stylesheets=["/theme.css"],
+    head_components=[rx.script(SYNC_HTML_LANG), rx.script(src="/a11y.js")],
 )
 app.register_lifespan_task(close_media)
 app.register_lifespan_task(reminders)
 app.register_lifespan_task(commerce_housekeeping)
 app.register_lifespan_task(panorama_worker)
 
-app.add_page(index.index, route=index.ROUTE, title="Showroom", on_load=index.IndexState.load)
-app.add_page(tour.tour, route=tour.ROUTE, title="Showroom tour", on_load=tour.TourState.load)
+# What a search result or a shared link shows (both languages: the HTML is built once).
+DESCRIPTION = (
+    "Walk through the store in 360°, see live prices and stock, and talk to our staff by video."
+    " 店内を360°で歩き、価格と在庫を確かめ、スタッフにビデオで相談できます。"
+)
+SHARED_LINK = [
+    {"property": "og:site_name", "content": "Showroom"},
+    {"property": "og:type", "content": "website"},
+    {"property": "og:description", "content": DESCRIPTION},
+]
+
+app.add_page(
+    index.index,
+    route=index.ROUTE,
+    title="Showroom",
+    description=DESCRIPTION,
+    meta=[*SHARED_LINK, {"property": "og:title", "content": "Showroom"}],
+    on_load=index.IndexState.load,
+)
+app.add_page(
+    tour.tour,
+    route=tour.ROUTE,
+    title="Showroom tour",
+    description=DESCRIPTION,
+    meta=[*SHARED_LINK, {"property": "og:title", "content": "Showroom tour"}],
+    on_load=tour.TourState.load,
+)
 app.add_page(
     call.call_page, route=call.ROUTE, title="Video consultation", on_load=call.CallState.load
 )

@@ -22,7 +22,7 @@ from showroom.components.panorama_editor import panorama_editor
 from showroom.db import session_scope
 from showroom.i18n import t
 from showroom.identity import StaffIdentity
-from showroom.layout import T, forbidden_or, has_items, notice, page
+from showroom.layout import T, forbidden_or, has_items, notice, page, upload_area
 from showroom.models import Store
 from showroom.session_state import SessionState
 from showroom.tours import authoring
@@ -469,7 +469,8 @@ def upload_card() -> rx.Component:
                 max_length=200,
                 width="100%",
             ),
-            rx.upload.root(
+            upload_area(
+                T["admin.drop"],
                 rx.vstack(
                     rx.icon("image-up", size=28, color="var(--gray-10)"),
                     rx.text(T["admin.drop"], size="2", color_scheme="gray", text_align="center"),

@@ -29,7 +29,7 @@ from showroom.catalogue.products import (
 )
 from showroom.db import session_scope
 from showroom.i18n import format_price
-from showroom.layout import T, forbidden_or, has_items, has_key, page
+from showroom.layout import T, forbidden_or, has_items, has_key, page, upload_area
 from showroom.session_state import SessionState
 from showroom.settings import get_settings
 
@@ -393,7 +393,8 @@ def import_section() -> rx.Component:
         rx.vstack(
             rx.heading(T["catalogue.import_title"], size="5"),
             rx.text(T["catalogue.import_help"], size="2", color_scheme="gray"),
-            rx.upload(
+            upload_area(
+                T["catalogue.choose_file"],
                 rx.vstack(
                     rx.icon("upload", size=22),
                     rx.text(T["catalogue.choose_file"], size="2"),
@@ -450,7 +451,8 @@ def api_section() -> rx.Component:
                 wrap="wrap",
             ),
             rx.cond(~key_shown, rx.text(T["catalogue.key_hidden"], size="1", color_scheme="gray")),
-            rx.code_block(example, language="bash", width="100%"),
+            # Wrapped, not scrolled: a scrolling <pre> would need its own tab stop.
+            rx.code_block(example, language="bash", width="100%", wrap_long_lines=True),
             rx.link(T["catalogue.schema"], href="/api/catalogue/openapi.json", is_external=True),
             spacing="3",
             width="100%",

@@ -413,44 +413,48 @@ def product_card(message: Any) -> rx.Component:
 def payment_state(card: Any) -> rx.Component:
     state = card["state"].to(str)
     staff = ChatState.sender == "staff"
-    return rx.match(
-        state,
-        (
-            "paid",
-            rx.badge(
-                T["pay.state_paid"],
-                " #",
-                card["number"].to(str),
-                color_scheme="green",
-                class_name="payment-state",
-                size="2",
-            ),
-        ),
-        (
-            "expired",
-            rx.badge(T["pay.state_expired"], color_scheme="amber", class_name="payment-state"),
-        ),
-        (
-            "cancelled",
-            rx.badge(T["pay.state_cancelled"], color_scheme="gray", class_name="payment-state"),
-        ),
-        (
-            "declined",
-            rx.vstack(
+    # A status region: "paid" or "declined" is read out when it changes, wherever focus is.
+    return rx.box(
+        rx.match(
+            state,
+            (
+                "paid",
                 rx.badge(
-                    rx.cond(staff, T["pay.state_declined"], T["pay.state_declined_customer"]),
-                    color_scheme="red",
+                    T["pay.state_paid"],
+                    " #",
+                    card["number"].to(str),
+                    color_scheme="green",
                     class_name="payment-state",
-                    white_space="normal",
+                    size="2",
                 ),
-                rx.cond(
-                    staff & (card["failure_key"].to(str) != ""),
-                    rx.text(T[card["failure_key"].to(str)], size="1", color_scheme="gray"),
-                ),
-                spacing="1",
             ),
+            (
+                "expired",
+                rx.badge(T["pay.state_expired"], color_scheme="amber", class_name="payment-state"),
+            ),
+            (
+                "cancelled",
+                rx.badge(T["pay.state_cancelled"], color_scheme="gray", class_name="payment-state"),
+            ),
+            (
+                "declined",
+                rx.vstack(
+                    rx.badge(
+                        rx.cond(staff, T["pay.state_declined"], T["pay.state_declined_customer"]),
+                        color_scheme="red",
+                        class_name="payment-state",
+                        white_space="normal",
+                    ),
+                    rx.cond(
+                        staff & (card["failure_key"].to(str) != ""),
+                        rx.text(T[card["failure_key"].to(str)], size="1", color_scheme="gray"),
+                    ),
+                    spacing="1",
+                ),
+            ),
+            rx.badge(T["pay.state_awaiting"], color_scheme="blue", class_name="payment-state"),
         ),
-        rx.badge(T["pay.state_awaiting"], color_scheme="blue", class_name="payment-state"),
+        role="status",
     )
 
 
@@ -652,6 +656,10 @@ def chat_panel() -> rx.Component:
             id="chat-log",
             display="flex",
             flex_direction="column-reverse",
+            # A log region: new messages and cards are read out politely; a tab stop, as it scrolls.
+            role="log",
+            aria_label=T["call.chat"],
+            tab_index=0,
             width="100%",
             height="360px",
             overflow_y="auto",

@@ -15,12 +15,17 @@ from showroom.tours.scenes import list_stores
 
 class IndexState(rx.State):
     stores: list[dict[str, str]] = []
+    loaded: bool = False
 
     @rx.event
     async def load(self) -> None:
         lang = (await self.get_state(SessionState)).lang
         with session_scope() as session:
             self.stores = list_stores(session, lang)
+        self.loaded = True
+
+
+STORE_CARD_HEIGHT = "190px"
 
 
 def store_card(store: Any) -> rx.Component:
@@ -43,6 +48,7 @@ def store_card(store: Any) -> rx.Component:
         ),
         width="100%",
         max_width="420px",
+        min_height=STORE_CARD_HEIGHT,
     )
 
 
@@ -51,10 +57,15 @@ def index() -> rx.Component:
         rx.vstack(
             rx.heading(T["index.title"], size="8"),
             rx.text(T["app.tagline"], size="4", color_scheme="gray"),
+            # A card's room is kept while the list loads, so nothing below it jumps (CLS).
             rx.cond(
-                has_items(IndexState.stores),
-                rx.flex(rx.foreach(IndexState.stores, store_card), wrap="wrap", spacing="4"),
-                rx.text(T["index.no_stores"]),
+                ~IndexState.loaded,
+                rx.skeleton(height=STORE_CARD_HEIGHT, width="100%", max_width="420px"),
+                rx.cond(
+                    has_items(IndexState.stores),
+                    rx.flex(rx.foreach(IndexState.stores, store_card), wrap="wrap", spacing="4"),
+                    rx.text(T["index.no_stores"]),
+                ),
             ),
             spacing="5",
         ),

@@ -232,7 +232,11 @@ class TourState(rx.State):
         )
 
     @rx.event
-    def share(self) -> EventSpec:
+    def share_opened(self, is_open: bool) -> EventSpec | None:
+        """The share popover opened: copy the link (its button opens it, as a real trigger)."""
+        return self._copy_link() if is_open is True else None
+
+    def _copy_link(self) -> EventSpec:
         """Copy a link to exactly this view (and the open product) to the clipboard."""
         path = json.dumps(self._link())
         script = (
@@ -593,6 +597,7 @@ def product_panel() -> rx.Component:
                             variant="ghost",
                             aria_label=T["tour.close"],
                             id="product-close",
+                            custom_attrs={"data-modal-close": ""},
                         ),
                         width="100%",
                     ),
@@ -653,6 +658,9 @@ def product_panel() -> rx.Component:
                 role="dialog",
                 aria_label=product["name"].to(str),
                 id="product-panel",
+                # A modal dialog (assets/a11y.js): focus in, kept in, Escape, focus back.
+                custom_attrs={"aria-modal": "true", "data-modal": ""},
+                tab_index=-1,
             ),
             on_key_down=TourState.panel_key,
         ),
@@ -670,6 +678,8 @@ def products_menu() -> rx.Component:
                 size="2",
                 aria_label=T["tour.products_here"],
                 id="products-here",
+                # Where focus returns when the product panel closes and its opener is gone.
+                custom_attrs={"data-modal-return": ""},
             )
         ),
         rx.menu.content(
@@ -689,11 +699,11 @@ def wish_popover() -> rx.Component:
         rx.popover.trigger(
             rx.button(
                 rx.icon("heart", size=16),
-                rx.text(T["wish.title"], display=["none", "none", "inline"]),
+                # Hidden on a phone but still read: the name is the title and the count.
+                rx.text(T["wish.title"], class_name="wide-only"),
                 rx.badge(WISH.length(), variant="solid", color_scheme="crimson"),
                 variant="surface",
                 size="2",
-                aria_label=T["wish.title"],
                 id="wish-open",
             )
         ),
@@ -755,7 +765,6 @@ def share_popover() -> rx.Component:
             rx.button(
                 rx.icon("share-2", size=16),
                 rx.text(T["tour.share"], display=["none", "none", "inline"]),
-                on_click=TourState.share,
                 variant="surface",
                 size="2",
                 aria_label=T["tour.share"],
@@ -782,6 +791,7 @@ def share_popover() -> rx.Component:
             ),
             width="min(380px, 92vw)",
         ),
+        on_open_change=TourState.share_opened,
     )
 
 

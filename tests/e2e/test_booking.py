@@ -37,9 +37,9 @@ def pick_slot(page: Page, skip_day: str = "") -> tuple[str, datetime]:
     )
     day_button = page.locator(f"#booking-days button[data-day='{day}']")
     day_button.click()
-    expect(day_button).to_have_attribute("aria-pressed", "true")
+    expect(day_button).to_have_attribute("aria-checked", "true")
     page.locator("#booking-slots button[data-start]").first.click()
-    chosen = page.locator("#booking-slots button[aria-pressed='true']")
+    chosen = page.locator("#booking-slots button[aria-checked='true']")
     expect(chosen).to_have_count(1)
     expect(page.locator("#booking-chosen")).to_be_visible()
     return day, datetime.fromisoformat(chosen.get_attribute("data-start") or "")
@@ -424,7 +424,7 @@ def test_a_waitlisted_customer_is_mailed_when_a_booking_that_day_is_cancelled(
     assert found, "no booking link in the waitlist mail"
     page.goto(found.group(0))
     day_button = page.locator(f"#booking-days button[data-day='{day}']")
-    expect(day_button).to_have_attribute("aria-pressed", "true")
+    expect(day_button).to_have_attribute("aria-checked", "true")
     expect(page.get_by_role("radio", name=re.compile("Quick question"))).to_be_checked()
 
 
