@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import logging
 import os
 import struct
@@ -344,6 +345,15 @@ def finalise(part: Path) -> Finalised:
     return Finalised(final, round(end, 3), final.stat().st_size, "video" in kinds, "audio" in kinds)
 
 
+def read_offsets(stem_path: Path) -> dict[str, float]:
+    """The start offsets a `CallRecorder` left beside its files (`<stem>.json`), if any."""
+    try:
+        data = json.loads(stem_path.with_name(stem_path.name + ".json").read_text())
+        return {str(k): float(v) for k, v in data.get("offsets_s", {}).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
 def recover(directory: Path) -> list[tuple[Path, Finalised | None]]:
     """Finalise every `.part` under `directory` (left by a crash). None where unreadable."""
     done: list[tuple[Path, Finalised | None]] = []
@@ -398,6 +408,7 @@ class CallRecorder:
     t0: float = 0.0
     _taps: dict[tuple[str, str], _Tap] = field(default_factory=dict)
     _room: Any = None
+    _offsets: dict[str, float] = field(default_factory=dict)
     stopped: bool = False
 
     def __post_init__(self) -> None:
@@ -409,6 +420,23 @@ class CallRecorder:
         if file is None or file.started_at is None:
             return None
         return round(file.started_at - self.t0, 3)
+
+    @property
+    def offsets_path(self) -> Path:
+        return self.directory / f"{self.stem}.json"
+
+    def _write_offsets(self, role: str) -> None:
+        """Each file's start on the recording's clock, beside the files (read after a crash)."""
+        offset = self.start_offset_s(role)
+        if offset is None:
+            return
+        self._offsets[role] = offset
+        try:
+            tmp = self.offsets_path.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps({"offsets_s": self._offsets}))
+            os.replace(tmp, self.offsets_path)
+        except OSError as exc:
+            raise RecordingWriteError(str(exc)) from exc
 
     def path_for(self, role: str) -> Path:
         return self.directory / f"{self.stem}-{role}.webm"
@@ -475,6 +503,8 @@ class CallRecorder:
                     continue  # a decoded frame: this track is not forwarded encoded
                 try:
                     file.write(kind, bytes(packet), packet.pts)
+                    if role not in self._offsets and file.started_at is not None:
+                        self._write_offsets(role)
                 except RecordingWriteError as exc:
                     if self.on_error is not None:
                         self.on_error(role, str(exc))
