@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sys
@@ -11,6 +12,7 @@ import reflex as rx
 
 from consult.booking.reminders import reminders
 from consult.commerce.housekeeping import commerce_housekeeping
+from consult.media.desk import RecordingDesk, install, publish_on_call, retention
 from consult.media.registry import MediaRegistry
 from showroom.api import build_api
 from showroom.pages import (
@@ -23,6 +25,7 @@ from showroom.pages import (
     order,
     orders,
     pay,
+    recordings,
     staff,
     staff_call,
     supervisor,
@@ -51,16 +54,32 @@ log_to_stderr(get_settings().log_level)
 media = MediaRegistry(ice_servers=get_settings().ice_servers)
 
 
+# Call recordings, run where the media is.
+desk = install(RecordingDesk(media, get_settings().recordings_dir, publish_on_call))
+
+
 @contextlib.asynccontextmanager
 async def close_media() -> AsyncIterator[None]:
     yield
     await media.close_all()
 
 
+@contextlib.asynccontextmanager
+async def recording_desk() -> AsyncIterator[None]:
+    """Finalise what a crash left behind, delete what is past retention; on shutdown,
+    finalise what is being recorded (before the media registry closes)."""
+    await desk.recover()
+    task = asyncio.create_task(retention(desk))
+    yield
+    task.cancel()
+    await desk.close()
+
+
 app = rx.App(
     api_transformer=build_api(media),
 )
 app.register_lifespan_task(close_media)
+app.register_lifespan_task(recording_desk)
 app.register_lifespan_task(reminders)
 app.register_lifespan_task(commerce_housekeeping)
 app.register_lifespan_task(panorama_worker)
@@ -142,4 +161,16 @@ app.add_page(
     route=admin_commerce.ROUTE,
     title="Selling in calls",
     on_load=admin_commerce.CommerceRulesState.load,
+)
+app.add_page(
+    recordings.recordings_page,
+    route=recordings.ROUTE,
+    title="Recordings",
+    on_load=recordings.RecordingsState.load,
+)
+app.add_page(
+    recordings.player_page,
+    route=recordings.PLAYER_ROUTE,
+    title="Recording",
+    on_load=recordings.RecordingPlayerState.load,
 )

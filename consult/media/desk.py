@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from consult.calls.consultations import chat_topic
+from consult.calls.events import events_of
 from consult.media import recordings
 from consult.media.recorder import (
     CallRecorder,
@@ -31,10 +33,28 @@ from consult.media.recorder import (
 from consult.media.registry import MediaRegistry
 from consult.models import Recording
 from showroom.db import session_scope
+from showroom.pubsub import get_broker
 
 logger = logging.getLogger(__name__)
 
 Publish = Callable[[int, dict[str, Any]], Awaitable[None]]
+RETENTION_EVERY_S = 3600.0
+
+
+async def publish_on_call(consultation_id: int, payload: dict[str, Any]) -> None:
+    """The recording's state on the call's topic, for both call pages."""
+    await get_broker().publish(chat_topic(consultation_id), {"kind": "recording", **payload})
+
+
+async def publish_event(consultation_id: int, kind: str) -> None:
+    """The last stored call event of `kind`, as a chat line on both pages."""
+    with session_scope() as session:
+        found = [e for e in events_of(session, consultation_id) if e.kind == kind]
+        if not found:
+            return
+        event = found[-1]
+        item = {"kind": "event", "event": event.kind, "role": event.role, "id": event.id}
+    await get_broker().publish(chat_topic(consultation_id), item)
 
 
 class RecordingDesk:
@@ -65,6 +85,7 @@ class RecordingDesk:
             )
             status, stem, audio_only = recording.status, recording.path, recording.audio_only
         if status == "declined":
+            await publish_event(consultation_id, "recording_declined")
             await self.publish(consultation_id, {"state": "declined", "recording_id": recording_id})
             return "declined"
         if status == "recording":  # a late joiner's answer to a running recording
@@ -93,6 +114,7 @@ class RecordingDesk:
         self.registry.start_recording(consultation_id, recorder)
         logger.info("call %s: recording %s started (audio only: %s)", consultation_id,
                     recording_id, audio_only)  # fmt: skip
+        await publish_event(consultation_id, "recording_started")
         await self.publish(
             consultation_id, {**self._running(recording_id), "started_at": started_at}
         )
@@ -138,6 +160,7 @@ class RecordingDesk:
                 session, recording_id, tracks, status="failed" if error else "complete", error=error
             )
         logger.info("call %s: recording %s stopped (%s)", consultation_id, recording_id, reason)
+        await publish_event(consultation_id, "recording_failed" if error else "recording_stopped")
         await self.publish(consultation_id, {"state": "off", "recording_id": recording_id})
 
     async def call_ended(self, consultation_id: int) -> None:
@@ -208,6 +231,24 @@ class RecordingDesk:
                 await self.stop(consultation_id, None, reason="shutdown")
             except (recordings.RecordingError, RecordingWriteError, LookupError):
                 logger.exception("call %s: could not stop its recording", consultation_id)
+
+
+async def retention(desk: RecordingDesk, every_s: float = RETENTION_EVERY_S) -> None:
+    """Delete recordings past their store's retention, now and then every `every_s`."""
+    from consult.media.recordings import apply_retention
+
+    def run() -> int:
+        with session_scope() as session:
+            return apply_retention(session, desk.directory)
+
+    while True:
+        try:
+            deleted = await asyncio.to_thread(run)
+            if deleted:
+                logger.info("retention: deleted %d recording(s)", deleted)
+        except Exception:  # the next round tries again
+            logger.exception("retention run failed")
+        await asyncio.sleep(every_s)
 
 
 def track_info(done: Finalised, offset_s: float | None) -> dict[str, Any]:
