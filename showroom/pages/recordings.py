@@ -507,7 +507,7 @@ def player_page() -> rx.Component:
                     rx.link(T["recordings.back"], href=routes.RECORDINGS, size="2"),
                     rx.hstack(
                         rx.heading(
-                            T["recordings.title"], " #", RecordingPlayerState.recording_id, size="6"
+                            T["recordings.one"], " #", RecordingPlayerState.recording_id, size="6"
                         ),
                         status_badges(info),
                         align="center",

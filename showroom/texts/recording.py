@@ -104,6 +104,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # Library
     "recordings.title": ("Recordings", "録画一覧"),
     "recordings.link": ("Recordings", "録画一覧"),
+    "recordings.one": ("Recording", "録画"),
     "recordings.from": ("From", "開始日"),
     "recordings.until": ("Until", "終了日"),
     "recordings.staff": ("Staff", "スタッフ"),

@@ -9,6 +9,7 @@ import time
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.app_server import kill_and_restart
 from tests.e2e.conftest import ARTIFACTS, ContextFactory, RunningApp, log_in
 from tests.e2e.test_call_media import Call, new_call, open_lobbies, sees_the_other_side
 
@@ -70,7 +71,7 @@ def test_record_consent_badge_and_playback_with_the_timeline(
     assert not list(
         (app.data_dir / "recordings").rglob(f"r{stored(app, call)['recordings'][0][0]}-*")
     )
-    dialog.get_by_role("button", name="録音・録画に同意する").click()
+    dialog.get_by_role("button", name="録音・録画に同意する").click(no_wait_after=True)
     expect(dialog).to_be_hidden()
 
     # Both sides show the badge, and its time runs.
@@ -86,6 +87,10 @@ def test_record_consent_badge_and_playback_with_the_timeline(
     )
     expect(staff.locator("#chat-log")).to_contain_text("Recording started")
     started = time.monotonic()
+    for page, name in ((customer, "customer-ja"), (staff, "staff-en")):
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=ARTIFACTS / f"recording-badge-phone-{name}.png")
+        page.set_viewport_size({"width": 1280, "height": 800})
 
     # They talk and chat; staff push a product card.
     time.sleep(2.0)
@@ -175,3 +180,104 @@ def test_record_consent_badge_and_playback_with_the_timeline(
         arg=at - offsets["staff"],
     )
     supervisor.screenshot(path=ARTIFACTS / "recording-player-en.png")
+
+
+def test_a_declined_recording_writes_nothing_and_the_call_goes_on(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    call = new_call(app)
+    customer = browser_context().pages[0]
+    staff = browser_context().pages[0]
+    open_lobbies(app, customer, staff, call)
+    join(customer, staff)
+    staff.locator("#recording-start").click()
+    dialog = customer.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("This call will be recorded")
+    customer.screenshot(path=ARTIFACTS / "recording-consent-en.png")
+    dialog.get_by_role("button", name="Decline").click(no_wait_after=True)
+    expect(customer.locator("#recording-you-declined")).to_be_visible()
+    expect(staff.locator("#recording-declined")).to_contain_text("declined")
+    for page in (customer, staff):
+        expect(page.locator("#recording-badge")).to_have_count(0)
+    sees_the_other_side(staff)  # the call goes on
+    data = stored(app, call)
+    recording_id = data["recordings"][0][0]
+    assert data["recordings"][0][1] == "declined"
+    assert data["consents"] == [[False, "en", 1, recording_id]]
+    assert not list((app.data_dir / "recordings").rglob(f"r{recording_id}-*"))
+    # Staff may ask again; a customer who reloads while recording is asked again.
+    staff.locator("#recording-start").click()
+    customer.get_by_role("alertdialog").get_by_role("button", name="Accept recording").click(
+        no_wait_after=True
+    )
+    expect(staff.locator("#recording-badge")).to_be_visible()
+    customer.reload()
+    again = customer.get_by_role("alertdialog")
+    expect(again).to_contain_text("This call is being recorded")
+    again.get_by_role("button", name="Accept recording").click(no_wait_after=True)
+    expect(again).to_be_hidden()
+    sees_the_other_side(customer)  # a reload during a call rejoins by itself
+    expect(customer.locator("#recording-badge")).to_be_visible()
+    staff.locator("#recording-stop").click()
+    expect(staff.locator("#recording-badge")).to_have_count(0)
+    expect(customer.locator("#recording-badge")).to_have_count(0)
+    expect(staff.locator("#chat-log")).to_contain_text("Recording stopped")
+    deadline = time.monotonic() + 20
+    while stored(app, call)["recordings"][-1][1] != "complete":
+        assert time.monotonic() < deadline, stored(app, call)
+        time.sleep(0.5)
+    consents = stored(app, call)["consents"]
+    assert [c[0] for c in consents] == [False, True, True]  # the reload was asked again
+    expect(staff.locator("#chat-log")).to_contain_text("declined recording")
+
+
+def test_a_server_killed_while_recording_leaves_a_playable_seekable_recording(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    call = new_call(app)
+    customer = browser_context().pages[0]
+    staff = browser_context().pages[0]
+    open_lobbies(app, customer, staff, call)
+    join(customer, staff)
+    staff.locator("#recording-start").click()
+    customer.get_by_role("alertdialog").get_by_role("button", name="Accept recording").click(
+        no_wait_after=True
+    )
+    expect(staff.locator("#recording-badge")).to_be_visible()
+    started = time.monotonic()
+    time.sleep(8.0)
+    killed = kill_and_restart(app)
+    recorded = killed - started
+    # The restarted app finalised what was on disk and marked the recording "interrupted".
+    data = stored(app, call)
+    recording_id, status, duration, tracks, _path = data["recordings"][0]
+    assert status == "interrupted", data
+    assert isinstance(tracks, dict) and set(tracks) == {"customer", "staff"}
+    assert isinstance(duration, float) and abs(duration - recorded) < 2.0, (duration, recorded)
+    assert not list((app.data_dir / "recordings").rglob("*.part"))
+
+    supervisor = browser_context().pages[0]
+    log_in(supervisor, app, "yuki@showroom.example")
+    supervisor.wait_for_url("**/supervisor")
+    supervisor.goto(f"{app.url}/recordings")
+    row = supervisor.locator(f"[data-recording='{recording_id}']")
+    expect(row.locator(".interrupted")).to_be_visible()
+    row.get_by_role("link", name="Play").click()
+    player = supervisor.locator("#recording-player")
+    expect(player).to_have_attribute("data-ready", "1", timeout=20_000)
+    shown = float(player.get_attribute("data-duration") or 0)
+    assert abs(shown - recorded) < 2.0, (shown, recorded)
+    # It seeks: the file has cues and a duration (a killed WebM has neither).
+    video = supervisor.locator("video[data-role='customer']")
+    result = video.evaluate(
+        """v => new Promise(resolve => {
+            v.addEventListener('seeked', () => resolve({
+                duration: v.duration, time: v.currentTime,
+                seekable: v.seekable.length ? v.seekable.end(0) : 0,
+            }), {once: true});
+            v.currentTime = v.duration / 2;
+        })"""
+    )
+    assert result["duration"] != float("inf") and result["seekable"] > recorded - 2.5, result
+    assert abs(result["time"] - result["duration"] / 2) < 1.0, result
+    supervisor.screenshot(path=ARTIFACTS / "recording-interrupted-en.png")
