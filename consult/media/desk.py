@@ -29,6 +29,7 @@ from consult.media.recorder import (
     finalise,
     read_offsets,
     recover,
+    seal,
 )
 from consult.media.registry import MediaRegistry
 from consult.models import Recording
@@ -175,8 +176,9 @@ class RecordingDesk:
         for role, file in recorder.files.items():
             if not file.part_path.exists():
                 continue
+            finish = seal if file.error is None else finalise  # a failed file was cut off
             try:
-                done: Finalised = await asyncio.to_thread(finalise, file.part_path)
+                done: Finalised = await asyncio.to_thread(finish, file.part_path)
             except Exception as exc:  # a file we cannot read back stays as .part for recovery
                 logger.error("cannot finalise %s: %s", file.part_path, exc)
                 continue

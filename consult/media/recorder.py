@@ -8,9 +8,10 @@ from a tiny hand-made Ogg Opus header (`add_stream_from_template`), so that the 
 OpusHead that browsers need, and PyAV never opens that template's codec context.
 
 Crash safety: each file is written as `<name>.webm.part` in clusters of at most a second with
-FFmpeg's I/O flushed after each write, so a `kill -9` loses at most about a second. `finalise`
-remuxes a `.part` (packets in, packets out) into `<name>.webm` with cues and a duration;
-`recover` does that on start-up for every `.part` a crash left behind.
+FFmpeg's I/O flushed after each write, so a `kill -9` loses at most about a second. A file
+closed normally already has its cues and duration: `seal` just renames it. A file cut off by a
+crash has neither: `finalise` remuxes it (packets in, packets out) into `<name>.webm` with cues
+and a duration, and `recover` does that on start-up for every `.part` left behind.
 
 Timing: aiortc starts each track's RTP clock at a random value. Every file starts at the arrival
 of its first packet; each track is anchored at its own first packet's arrival (monotonic clock)
@@ -352,6 +353,23 @@ def read_offsets(stem_path: Path) -> dict[str, float]:
         return {str(k): float(v) for k, v in data.get("offsets_s", {}).items()}
     except (OSError, ValueError, AttributeError):
         return {}
+
+
+def seal(part: Path) -> Finalised:
+    """Finish a `.part` that was closed cleanly: the muxer already wrote its cues and duration
+    at close, so it only takes its final name (no remux: instant even for an hour)."""
+    if part.suffix != PART:
+        raise ValueError(f"not a .part file: {part}")
+    final = part.with_suffix("")
+    with av.open(str(part), "r") as source:
+        kinds = {s.type for s in source.streams}
+        duration = (source.duration or 0) / 1_000_000
+    if not duration:  # no duration in the header: not a clean close after all
+        return finalise(part)
+    os.replace(part, final)
+    return Finalised(
+        final, round(duration, 3), final.stat().st_size, "video" in kinds, "audio" in kinds
+    )
 
 
 def recover(directory: Path) -> list[tuple[Path, Finalised | None]]:

@@ -19,6 +19,7 @@ from consult.media.recorder import (
     finalise,
     opus_header_ogg,
     recover,
+    seal,
 )
 from tests.unit.media.recording_media import opus_packets, vp8_frames
 
@@ -243,6 +244,21 @@ def test_kill_9_leaves_a_part_that_recovery_makes_playable(tmp_path: Path) -> No
         assert container.duration is not None  # written by the remux: seekable
         container.seek(int(done.duration_s / 2 * 1e6))
         assert next(container.decode(video=0)).width == 160
+
+
+def test_a_cleanly_closed_file_is_sealed_without_a_remux(tmp_path: Path) -> None:
+    clock = Clock()
+    file = ParticipantFile(tmp_path / "r-staff.webm", video=True, audio=True, clock=clock)
+    write_call(file, clock, vp8_frames(60, keyframes={0, 30}), opus_packets(100))
+    file.close()
+    before = file.part_path.stat().st_size
+    done = seal(file.part_path)
+    assert done.path == file.path and done.size_bytes == before  # the same bytes, renamed
+    assert 1.9 <= done.duration_s <= 2.1 and done.has_video and done.has_audio
+    with av.open(str(done.path)) as container:
+        container.seek(1_000_000)  # cues written at close: seekable
+        frame = next(container.decode(video=0))
+        assert frame.time is not None and 0.9 <= frame.time <= 1.1
 
 
 def test_recover_reports_an_unreadable_part(tmp_path: Path) -> None:
