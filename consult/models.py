@@ -264,18 +264,111 @@ class ConsultationEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+RECORDING_STATUSES = (
+    "awaiting_consent",  # staff asked; nothing is written until the customer accepts
+    "declined",  # the customer said no: nothing was written
+    "recording",
+    "finalising",
+    "complete",  # stopped and finalised
+    "interrupted",  # the server died while recording; finalised from what was on disk
+    "failed",  # a write error stopped it (what was written before is kept)
+    "deleted",  # media removed (retention, a customer's request); the row stays as a record
+)
+
+
 class Recording(Base):
+    """One recording of a call: from "start" to "stop", a WebM file per participant.
+
+    `path` is the files' stem relative to the recordings directory; `tracks` gives, per role,
+    its file name, which media it holds, its duration and its start on the recording's clock.
+    """
+
     __tablename__ = "recordings"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('awaiting_consent', 'declined', 'recording', 'finalising', 'complete',"
+            " 'interrupted', 'failed', 'deleted')",
+            name="status_known",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(
         ForeignKey("consultations.id", ondelete="CASCADE"), index=True
     )
     path: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="awaiting_consent")
+    started_by_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True
+    )
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     duration_s: Mapped[float | None] = mapped_column(nullable=True)
     size_bytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tracks: Mapped[dict[str, dict[str, object]]] = mapped_column(JSON, default=dict)
+    audio_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str] = mapped_column(Text, default="")
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class RecordingConsent(Base):
+    """A participant's answer to the recording notice: what they were shown, when, in which
+    language, and whether they agreed. A recording refers to the consents it started on."""
+
+    __tablename__ = "recording_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    recording_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recordings.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16), default="customer")
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    notice_version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(5))
+    notice_text: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecordingDeletion(Base):
+    """Who deleted which recording's media, when and why (retention, a customer's request)."""
+
+    __tablename__ = "recording_deletions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(Integer, index=True)  # kept after the row goes
+    consultation_id: Mapped[int] = mapped_column(Integer)
+    store_id: Mapped[int] = mapped_column(Integer, index=True)
+    staff_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: retention job
+    reason: Mapped[str] = mapped_column(String(300))
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoreRecording(Base):
+    """A store's recording rules; a store without a row uses the defaults here."""
+
+    __tablename__ = "store_recording"
+    __table_args__ = (
+        CheckConstraint("retention_days > 0 AND notice_version > 0", name="values_valid"),
+    )
+
+    store_id: Mapped[int] = mapped_column(
+        ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Why the store records, shown to the customer before they agree.
+    purpose_en: Mapped[str] = mapped_column(Text, default="")
+    purpose_ja: Mapped[str] = mapped_column(Text, default="")
+    retention_days: Mapped[int] = mapped_column(Integer, default=90)
+    auto_start: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Staff may play back their own calls' recordings (supervisors see all of the store's).
+    staff_see_own: Mapped[bool] = mapped_column(Boolean, default=True)
+    staff_may_download: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Goes up whenever the notice's content (purpose, retention) changes.
+    notice_version: Mapped[int] = mapped_column(Integer, default=1)
 
 
 ORDER_STATUSES = ("draft", "awaiting_payment", "expired", "paid", "cancelled")

@@ -22,6 +22,8 @@ from consult.calls.events import record_event
 from consult.calls.monitoring import board
 from consult.commerce.housekeeping import after_commit as commerce_after_commit
 from consult.commerce.webhooks import webhook_routes
+from consult.media.recording_api import recording_routes
+from consult.media.recordings import Viewer
 from consult.media.registry import MediaRegistry
 from consult.media.rtc_api import CallEnded, NotAuthenticated, rtc_routes
 from consult.models import Consultation
@@ -93,6 +95,11 @@ async def store_call_event(
     )
 
 
+def viewer_of(request: Request) -> Viewer | None:
+    who = staff_of(request)
+    return Viewer(who.staff_id, who.store_id, who.role) if who is not None else None
+
+
 async def me(request: Request) -> JSONResponse:
     who = staff_of(request)
     if who is None:
@@ -148,6 +155,7 @@ def build_api(registry: MediaRegistry) -> Starlette:
             *webhook_routes(after_commit=commerce_after_commit),
             *catalogue_routes(),
             *session_routes(),
+            *recording_routes(viewer_of, settings.secret_key, settings.recordings_dir),
             Mount(f"{routes.MEDIA}/staff", StaticFiles(directory=settings.media_dir / "staff")),
             Mount(f"{routes.MEDIA}/panoramas", StaticFiles(directory=settings.media_dir)),
             Mount(

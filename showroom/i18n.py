@@ -13,6 +13,7 @@ from showroom.texts import catalogue as catalogue_texts
 from showroom.texts import commerce as commerce_texts
 from showroom.texts import first_use as first_use_texts
 from showroom.texts import guide as guide_texts
+from showroom.texts import recording as recording_texts
 from showroom.texts import security as security_texts
 
 LANGUAGES = ("ja", "en")
@@ -412,6 +413,7 @@ _merge(catalogue_texts.MESSAGES)
 _merge(commerce_texts.MESSAGES)
 _merge(first_use_texts.MESSAGES)
 _merge(security_texts.MESSAGES)
+_merge(recording_texts.MESSAGES)
 
 
 def normalise_language(value: str | None) -> str:

@@ -54,6 +54,7 @@ def header(on_switch: Any = None) -> rx.Component:
             rx.hstack(
                 rx.link(T["nav.staff"], href=routes.STAFF),
                 rx.link(T["orders.title"], href=routes.ORDERS, id="nav-orders"),
+                rx.link(T["recordings.link"], href=routes.RECORDINGS, id="nav-recordings"),
                 rx.cond(
                     SessionState.role == "supervisor",
                     rx.link(T["nav.supervisor"], href=routes.SUPERVISOR),

@@ -19,6 +19,8 @@ BOOKING_JOIN = "/booking/join/[booking_token]"
 BOOKING_RESCHEDULE = "/booking/reschedule/[booking_token]"
 BOOKING_CANCEL = "/booking/cancel/[booking_token]"
 ADMIN = "/admin"
+RECORDINGS = "/recordings"
+RECORDING = "/recordings/[recording_id]"
 
 MEDIA = "/media"
 API = "/api"
@@ -94,3 +96,7 @@ def booking_cancel(token: str) -> str:
 
 ADMIN_CATALOGUE = "/admin/catalogue"
 ADMIN_COMMERCE = "/admin/commerce"
+
+
+def recording(recording_id: int | str) -> str:
+    return f"/recordings/{recording_id}"

@@ -101,6 +101,8 @@ class Settings:
     queue_gone_s: int = 30
     # What the app's own modules (showroom.*, consult.*) log to standard error.
     log_level: str = "INFO"
+    # Call recordings: never under a public or static path.
+    recordings_dir: Path = Path("data/recordings")
 
 
 @lru_cache(maxsize=1)
@@ -132,6 +134,7 @@ def get_settings() -> Settings:
         queue_answer_s=int(os.environ.get("SHOWROOM_QUEUE_ANSWER_S", "120")),
         queue_gone_s=int(os.environ.get("SHOWROOM_QUEUE_GONE_S", "30")),
         log_level=_log_level(os.environ.get("SHOWROOM_LOG_LEVEL", "INFO")),
+        recordings_dir=Path(os.environ.get("SHOWROOM_RECORDINGS_DIR", data_dir / "recordings")),
     )
 
 

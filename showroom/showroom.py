@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sys
@@ -13,6 +14,7 @@ from reflex_base.utils.format import format_event_handler
 
 from consult.booking.reminders import reminders
 from consult.commerce.housekeeping import commerce_housekeeping
+from consult.media.desk import RecordingDesk, install, publish_on_call, retention
 from consult.media.registry import MediaRegistry
 from showroom.api import build_api
 from showroom.catalogue.products import MAX_CSV_BYTES
@@ -27,6 +29,7 @@ from showroom.pages import (
     order,
     orders,
     pay,
+    recordings,
     staff,
     staff_call,
     supervisor,
@@ -56,6 +59,10 @@ log_to_stderr(get_settings().log_level)
 
 # The one registry of live peer connections in this process, closed on shutdown.
 media = MediaRegistry(ice_servers=get_settings().ice_servers)
+
+
+# Call recordings, run where the media is.
+desk = install(RecordingDesk(media, get_settings().recordings_dir, publish_on_call))
 
 
 @contextlib.asynccontextmanager
@@ -94,6 +101,18 @@ UPLOADS = {
     ),
 }
 
+
+@contextlib.asynccontextmanager
+async def recording_desk() -> AsyncIterator[None]:
+    """Finalise what a crash left behind, delete what is past retention; on shutdown,
+    finalise what is being recorded (before the media registry closes)."""
+    await desk.recover()
+    task = asyncio.create_task(retention(desk))
+    yield
+    task.cancel()
+    await desk.close()
+
+
 app = rx.App(
     api_transformer=[
         build_api(media),
@@ -105,6 +124,7 @@ app = rx.App(
     head_components=[rx.script(SYNC_HTML_LANG), rx.script(src="/a11y.js")],
 )
 app.register_lifespan_task(close_media)
+app.register_lifespan_task(recording_desk)
 app.register_lifespan_task(reminders)
 app.register_lifespan_task(commerce_housekeeping)
 app.register_lifespan_task(panorama_worker)
@@ -211,4 +231,16 @@ app.add_page(
     route=admin_commerce.ROUTE,
     title="Selling in calls",
     on_load=admin_commerce.CommerceRulesState.load,
+)
+app.add_page(
+    recordings.recordings_page,
+    route=recordings.ROUTE,
+    title="Recordings",
+    on_load=recordings.RecordingsState.load,
+)
+app.add_page(
+    recordings.player_page,
+    route=recordings.PLAYER_ROUTE,
+    title="Recording",
+    on_load=recordings.RecordingPlayerState.load,
 )

@@ -164,6 +164,7 @@ MESSAGE_KINDS = ("text", "product", "payment", "system")
 # Call events shown in the chat as system lines (the rest are for staff and supervisors only).
 SHOWN_EVENTS = frozenset(
     {"joined", "left", "reconnected", "connection_lost", "transferred", "audio_only", "ended"}
+    | {"recording_started", "recording_stopped", "recording_declined", "recording_failed"}
 )
 
 

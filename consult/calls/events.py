@@ -26,6 +26,10 @@ KINDS = frozenset(
         "unanswered",  # nobody answered in time
         "message_left",  # the customer left a message instead of waiting
         "ended",
+        "recording_started",  # the customer agreed and recording began
+        "recording_stopped",
+        "recording_declined",  # the customer said no: the call goes on unrecorded
+        "recording_failed",  # a write error stopped it
     }
 )
 ROLES = frozenset({"customer", "staff", "monitor"})

@@ -57,6 +57,7 @@ from consult.media.encoded_video import (
     opus_samples,
     vp8_keyframe_size,
 )
+from consult.media.recorder import CallRecorder
 
 logger = logging.getLogger(__name__)
 
@@ -571,6 +572,8 @@ class CallRoom:
         self.relay = MediaRelay()
         self.lock = asyncio.Lock()
         self.pending_left: dict[str, asyncio.TimerHandle] = {}
+        # Told after every rewire (a recorder follows the room's tracks: consult.media.recorder).
+        self.on_rewire: Callable[[CallRoom], None] | None = None
 
     def inbound(self, role: str, kind: str) -> MediaStreamTrack | None:
         """The live track of `kind` that `role` sends, if connected (for recorder / monitor)."""
@@ -579,6 +582,11 @@ class CallRoom:
             return None
         track = participant.inbound.get(kind)
         return track if track is not None and track.readyState == "live" else None
+
+    def keyframe_source(self, role: str) -> Keyframes | None:
+        """Where to ask `role`'s video sender for a key frame (for a recorder starting)."""
+        participant = self.participants.get(role)
+        return participant.keyframes.get("video") if participant is not None else None
 
     def states(self) -> dict[str, str]:
         return {role: p.state for role, p in self.participants.items()}
@@ -625,6 +633,8 @@ class CallRoom:
                 source = self.participants.get(out.source_role)
                 keyframes = source.keyframes.get(out.kind) if source is not None else None
                 out.attach(self.inbound(out.source_role, out.kind), self.relay, keyframes)
+        if self.on_rewire is not None:
+            self.on_rewire(self)
 
 
 # --------------------------------------------------------------------------------------------
@@ -739,6 +749,7 @@ class MediaRegistry:
         self._tasks: set[asyncio.Future[None]] = set()
         self._last_delivery: asyncio.Future[None] | None = None
         self._closed = False
+        self._recorders: dict[int, CallRecorder] = {}  # calls being recorded
 
     @property
     def rooms(self) -> Mapping[int, CallRoom]:
@@ -755,6 +766,28 @@ class MediaRegistry:
         monitor subscribes to (through `relay_of`, never reading a track directly)."""
         room = self._rooms.get(consultation_id)
         return room.tracks() if room is not None else {}
+
+    def start_recording(self, consultation_id: int, recorder: CallRecorder) -> None:
+        """Have `recorder` follow this call's tracks (now, and whenever they change)."""
+        self._recorders[consultation_id] = recorder
+        room = self._rooms.get(consultation_id)
+        if room is not None:
+            recorder.rewire(room)
+
+    def recorder_of(self, consultation_id: int) -> CallRecorder | None:
+        return self._recorders.get(consultation_id)
+
+    async def stop_recording(self, consultation_id: int) -> CallRecorder | None:
+        """Stop the call's recorder (its files are closed, still `.part`)."""
+        recorder = self._recorders.pop(consultation_id, None)
+        if recorder is not None:
+            await recorder.stop()
+        return recorder
+
+    def _rewire_recorder(self, room: CallRoom) -> None:
+        recorder = self._recorders.get(room.consultation_id)
+        if recorder is not None:
+            recorder.rewire(room)
 
     def relay_of(self, consultation_id: int) -> MediaRelay | None:
         room = self._rooms.get(consultation_id)
@@ -817,6 +850,7 @@ class MediaRegistry:
         """The room, with its lock held by the caller's `async with` right after this returns."""
         while True:
             room = self._rooms.setdefault(consultation_id, CallRoom(consultation_id))
+            room.on_rewire = self._rewire_recorder
             await room.lock.acquire()
             if self._rooms.get(consultation_id) is room:
                 return room
@@ -1107,6 +1141,9 @@ class MediaRegistry:
             for handle in room.pending_left.values():
                 handle.cancel()
         await asyncio.gather(*(p.close() for p in participants), return_exceptions=True)
+        recorders = list(self._recorders.values())
+        self._recorders.clear()
+        await asyncio.gather(*(r.stop() for r in recorders), return_exceptions=True)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

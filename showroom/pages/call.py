@@ -20,6 +20,7 @@ from showroom.db import session_scope
 from showroom.identity import LinkError
 from showroom.layout import T, page
 from showroom.models import Store
+from showroom.pages.call_recording import RecordingState, customer_recording, recording_badge
 from showroom.pages.chat import ChatState, cart_panel, chat_panel, publish_status
 from showroom.pubsub import get_broker
 from showroom.settings import get_settings
@@ -102,7 +103,9 @@ class CallState(rx.State):
         chat = await self.get_state(ChatState)
         chat.open(self.consultation_id, "customer")
         chat.call_status = status  # known now; the watcher keeps it current
-        return [ChatState.watch, CallState.watch_queue]
+        recording = await self.get_state(RecordingState)
+        await recording.open_customer(self.consultation_id, self.token)
+        return [ChatState.watch, CallState.watch_queue, RecordingState.watch]
 
     def _read_place(self) -> bool:
         """Refresh the queue place; False once the call is no longer waiting."""
@@ -323,8 +326,14 @@ def call_page() -> rx.Component:
                 CallState.consultation_id != 0,
                 rx.grid(
                     rx.vstack(
-                        rx.heading(T["call.title"], size="6"),
+                        rx.hstack(
+                            rx.heading(T["call.title"], size="6"),
+                            recording_badge(),
+                            align="center",
+                            wrap="wrap",
+                        ),
                         staff_card(),
+                        customer_recording(),
                         rx.cond(ChatState.call_status == "waiting", queue_panel()),
                         rx.cond(
                             ChatState.call_status == "ended",

@@ -3,6 +3,7 @@ transfer, and the wrap-up."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import reflex as rx
@@ -18,11 +19,13 @@ from consult.commerce.cart import CartError, push_card, request_cart_payment, se
 from consult.commerce.effects import publish as publish_commerce
 from consult.commerce.effects import take_effects
 from consult.components.call_video import call_video
+from consult.media.desk import get_desk
 from showroom import routes
 from showroom.choices import chosen_text
 from showroom.components.guided_tour import guided_tour
 from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, notice, page
+from showroom.pages.call_recording import RecordingState, recording_badge, staff_recording
 from showroom.pages.chat import ChatState, cart_panel, chat_panel, publish_status
 from showroom.pages.staff import answer_line
 from showroom.pubsub import get_broker
@@ -56,7 +59,7 @@ class StaffCallState(rx.State):
     wrap_up_error_key: str = ""
 
     @rx.event
-    async def load(self) -> EventSpec | None:
+    async def load(self) -> EventSpec | list[Any] | None:
         session_state = await self.get_state(SessionState)
         redirect = session_state.authorise("staff")
         if redirect is not None or session_state.forbidden:
@@ -91,7 +94,9 @@ class StaffCallState(rx.State):
         chat.open(self.consultation_id, "staff", who.staff_id)
         if not ended:
             await publish_status(self.consultation_id, "active")
-        return ChatState.watch
+            recording = await self.get_state(RecordingState)
+            await recording.open_staff(self.consultation_id, who.staff_id, who.store_id)
+        return [ChatState.watch, RecordingState.watch]
 
     def _load_context(self, session: Any, consultation_id: int, lang: str) -> None:
         context = call_context(session, consultation_id, lang)
@@ -249,6 +254,8 @@ class StaffCallState(rx.State):
             self._load_summary(session, self.consultation_id, lang)
         await publish_status(self.consultation_id, "ended")
         (await self.get_state(ChatState)).call_status = "ended"
+        with contextlib.suppress(RuntimeError):  # a process without a recording desk
+            await get_desk().call_ended(self.consultation_id)
 
     @rx.event
     def choose_outcome(self, outcome: str) -> None:
@@ -556,6 +563,7 @@ def wrap_up_panel() -> rx.Component:
 def call_tools() -> rx.Component:
     return rx.vstack(
         rx.hstack(
+            staff_recording(),
             rx.spacer(),
             rx.button(
                 T["staff.end_call"],
@@ -596,7 +604,14 @@ def staff_call_page() -> rx.Component:
                 rx.callout(T[StaffCallState.error_key], color_scheme="red", role="alert"),
                 rx.grid(
                     rx.vstack(
-                        rx.heading(T["call.title"], " #", StaffCallState.consultation_id, size="6"),
+                        rx.hstack(
+                            rx.heading(
+                                T["call.title"], " #", StaffCallState.consultation_id, size="6"
+                            ),
+                            recording_badge(),
+                            align="center",
+                            wrap="wrap",
+                        ),
                         rx.cond(ChatState.call_status == "ended", wrap_up_panel()),
                         rx.cond(
                             (StaffCallState.consultation_id != 0)

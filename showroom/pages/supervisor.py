@@ -109,7 +109,17 @@ def supervisor_page() -> rx.Component:
     return page(
         forbidden_or(
             rx.vstack(
-                rx.heading(T["supervisor.title"], size="7"),
+                rx.hstack(
+                    rx.heading(T["supervisor.title"], size="7"),
+                    rx.spacer(),
+                    rx.link(
+                        rx.button(T["recordings.link"], variant="soft"),
+                        href=routes.RECORDINGS,
+                        id="recordings-link",
+                    ),
+                    align="center",
+                    width="100%",
+                ),
                 rx.hstack(
                     stat("supervisor.orders_paid", SupervisorState.paid_orders),
                     stat("supervisor.revenue", SupervisorState.revenue),

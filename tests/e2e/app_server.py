@@ -85,6 +85,15 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     raise TimeoutError(f"the app did not start in {BUILD_TIMEOUT_S} s:\n{log.read_text()[-4000:]}")
 
 
+def _serve(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
+             "--backend-port", str(port), "--loglevel", "info"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+
 def start_app(data_dir: Path, extra_env: dict[str, str] | None = None) -> RunningApp:
     """Seed a fresh demo store in `data_dir` and serve the app on a free port."""
     port = free_port()
@@ -92,12 +101,8 @@ def start_app(data_dir: Path, extra_env: dict[str, str] | None = None) -> Runnin
     subprocess.run([sys.executable, "-m", "showroom.seed"], env=env, cwd=ROOT, check=True,
                    timeout=300, capture_output=True)  # fmt: skip
     log = data_dir / "app.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
-             "--backend-port", str(port), "--loglevel", "info"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+    log.write_bytes(b"")
+    process = _serve(port, env, log)
     app = RunningApp(f"http://127.0.0.1:{port}", env, data_dir, process, log)
     try:
         _wait_until_up(app.url, process, log)
@@ -105,6 +110,20 @@ def start_app(data_dir: Path, extra_env: dict[str, str] | None = None) -> Runnin
         stop_app(app)
         raise
     return app
+
+
+def kill_and_restart(app: RunningApp) -> float:
+    """`kill -9` the app (all its processes), then start it again on the same port and data.
+    The same `app` object refers to the new process afterwards. Returns when it was killed
+    (time.monotonic())."""
+    os.killpg(app.process.pid, signal.SIGKILL)
+    killed = time.monotonic()
+    app.process.wait(timeout=10)
+    port = int(app.url.rsplit(":", 1)[1])
+    process = _serve(port, app.env, app.log)
+    object.__setattr__(app, "process", process)  # stop_app must stop the new one
+    _wait_until_up(app.url, process, app.log)
+    return killed
 
 
 def stop_app(app: RunningApp) -> None:
