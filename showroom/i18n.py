@@ -12,6 +12,7 @@ from showroom.texts import admin, call, media, staff, tour
 from showroom.texts import catalogue as catalogue_texts
 from showroom.texts import commerce as commerce_texts
 from showroom.texts import guide as guide_texts
+from showroom.texts import supervision as supervision_texts
 
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
@@ -402,6 +403,7 @@ _merge(tour.MESSAGES, admin.MESSAGES, call.MESSAGES, media.MESSAGES, staff.MESSA
 _merge(guide_texts.MESSAGES)
 _merge(catalogue_texts.MESSAGES)
 _merge(commerce_texts.MESSAGES)
+_merge(supervision_texts.MESSAGES)
 
 
 def normalise_language(value: str | None) -> str:

@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator
 import reflex as rx
 
 from consult.booking.reminders import reminders
+from consult.calls.board_feed import board_feed
 from consult.commerce.housekeeping import commerce_housekeeping
+from consult.media import plane
 from consult.media.registry import MediaRegistry
 from showroom.api import build_api
 from showroom.pages import (
@@ -49,6 +51,7 @@ log_to_stderr(get_settings().log_level)
 
 # The one registry of live peer connections in this process, closed on shutdown.
 media = MediaRegistry(ice_servers=get_settings().ice_servers)
+plane.install(media)
 
 
 @contextlib.asynccontextmanager
@@ -64,6 +67,7 @@ app.register_lifespan_task(close_media)
 app.register_lifespan_task(reminders)
 app.register_lifespan_task(commerce_housekeeping)
 app.register_lifespan_task(panorama_worker)
+app.register_lifespan_task(board_feed)
 
 app.add_page(index.index, route=index.ROUTE, title="Showroom", on_load=index.IndexState.load)
 app.add_page(tour.tour, route=tour.ROUTE, title="Showroom tour", on_load=tour.TourState.load)
