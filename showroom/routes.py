@@ -9,6 +9,7 @@ LOGIN = "/login"
 STAFF = "/staff"
 STAFF_CALL = "/staff/call/[consultation_id]"
 SUPERVISOR = "/supervisor"
+SUPERVISOR_CALL = "/supervisor/call/[consultation_id]"
 PAY = "/pay/[pay_token]"
 ORDER = "/order/[order_token]"
 ORDERS = "/staff/orders"
@@ -92,3 +93,7 @@ def booking_cancel(token: str) -> str:
 
 ADMIN_CATALOGUE = "/admin/catalogue"
 ADMIN_COMMERCE = "/admin/commerce"
+
+
+def supervisor_call(consultation_id: int) -> str:
+    return f"/supervisor/call/{consultation_id}"

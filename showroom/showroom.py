@@ -28,6 +28,7 @@ from showroom.pages import (
     staff,
     staff_call,
     supervisor,
+    supervisor_call,
     tour,
 )
 from showroom.pages import admin_catalogue as catalogue_admin
@@ -87,6 +88,12 @@ app.add_page(
     route=supervisor.ROUTE,
     title="Supervisor",
     on_load=supervisor.SupervisorState.load,
+)
+app.add_page(
+    supervisor_call.supervisor_call_page,
+    route=supervisor_call.ROUTE,
+    title="Supervising a call",
+    on_load=supervisor_call.SupervisorCallState.load,
 )
 app.add_page(pay.pay_page, route=pay.ROUTE, title="Payment", on_load=pay.PayState.load)
 app.add_page(order.order_page, route=order.ROUTE, title="Your order", on_load=order.OrderState.load)

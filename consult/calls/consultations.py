@@ -163,8 +163,9 @@ LINK_TRAILING = ".,;:!?)]}'\"、。"
 MESSAGE_KINDS = ("text", "product", "payment", "system")
 # Call events shown in the chat as system lines (the rest are for staff and supervisors only).
 SHOWN_EVENTS = frozenset(
-    {"joined", "left", "reconnected", "connection_lost", "transferred", "audio_only", "ended"}
-)
+    {"joined", "left", "reconnected", "connection_lost", "transferred", "audio_only", "ended",
+     "supervisor_barged_in", "supervisor_left"}
+)  # fmt: skip
 
 
 def text_parts(body: str) -> list[dict[str, str]]:

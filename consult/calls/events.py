@@ -26,6 +26,12 @@ KINDS = frozenset(
         "unanswered",  # nobody answered in time
         "message_left",  # the customer left a message instead of waiting
         "ended",
+        # a supervisor stepping in (consult.calls.supervision); staff_id says who
+        "supervisor_listening",
+        "supervisor_stopped_listening",
+        "supervisor_whisper",  # detail: {"text"}; shown to the member of staff only
+        "supervisor_barged_in",
+        "supervisor_left",
     }
 )
 ROLES = frozenset({"customer", "staff", "monitor"})

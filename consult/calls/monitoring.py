@@ -17,8 +17,9 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from consult.calls.presence import effective
+from consult.calls.supervision import STARTED, STEPS, STOPPED
 from consult.commerce.crediting import SOLD_STATUSES
-from consult.models import Booking, Consultation, Order, Recording
+from consult.models import Booking, Consultation, ConsultationEvent, Order, Recording
 from showroom.db import utcnow
 from showroom.i18n import format_price
 from showroom.models import Product, StaffMember, Store
@@ -39,9 +40,6 @@ class LiveMedia:
         if any(state in ("connected", "connecting", "new") for state in sides):
             return "poor"
         return "none"
-
-    def monitored(self, consultation_id: int) -> bool:
-        return self.states.get(consultation_id, {}).get("monitor") in ("connected", "connecting")
 
 
 def store_day(store: Store, now: datetime) -> tuple[datetime, datetime]:
@@ -191,6 +189,7 @@ def _calls(
 ) -> list[dict[str, Any]]:
     active = [c for c in live if c.status == "active"]
     ids = [c.id for c in active]
+    stepped_in = _stepped_in(session, ids)
     recording = (
         set(
             session.scalars(
@@ -214,10 +213,34 @@ def _calls(
             "audio_only": call.audio_only,
             "quality": media.quality(call.id),
             "recording": call.id in recording,
-            "supervised": media.monitored(call.id),
+            "supervised": call.id in stepped_in,
         }
         for call in active
     ]
+
+
+def _stepped_in(session: Session, ids: list[int]) -> set[int]:
+    """Live calls a supervisor is in now (listening or barged in), from the step-in events."""
+    if not ids:
+        return set()
+    open_steps: dict[tuple[int, int, str], int] = {}
+    for call_id, kind, staff_id in session.execute(
+        select(
+            ConsultationEvent.consultation_id, ConsultationEvent.kind, ConsultationEvent.staff_id
+        )
+        .where(
+            ConsultationEvent.consultation_id.in_(ids),
+            ConsultationEvent.kind.in_([*STARTED.values(), *STOPPED.values()]),
+        )
+        .order_by(ConsultationEvent.id)
+    ):
+        for step in STEPS:
+            key = (call_id, staff_id or 0, step)
+            if kind == STARTED[step]:
+                open_steps[key] = 1
+            elif kind == STOPPED[step]:
+                open_steps.pop(key, None)
+    return {call_id for call_id, _who, _step in open_steps}
 
 
 def _figures(

@@ -23,6 +23,7 @@ from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, notice, page
 from showroom.pages.chat import ChatState, cart_panel, chat_panel, publish_status
 from showroom.pages.staff import answer_line
+from showroom.pages.step_in import staff_notice
 from showroom.pubsub import get_broker
 from showroom.session_state import SessionState
 from showroom.settings import get_settings
@@ -564,6 +565,11 @@ def staff_call_page() -> rx.Component:
                                 role=T["call.customer"],
                                 id="call-media",
                             ),
+                        ),
+                        rx.cond(
+                            (StaffCallState.consultation_id != 0)
+                            & (ChatState.call_status != "ended"),
+                            staff_notice(StaffCallState.consultation_id),
                         ),
                         rx.cond(ChatState.call_status != "ended", call_tools()),
                         width="100%",

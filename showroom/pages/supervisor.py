@@ -224,6 +224,13 @@ def call_row(call: Any) -> rx.Component:
                 wrap="wrap",
             )
         ),
+        rx.table.cell(
+            rx.link(
+                T["board.listen"],
+                href="/supervisor/call/" + call["id"].to(str),
+                class_name="listen",
+            )
+        ),
         class_name="call-row",
         data_call=call["id"].to(str),
     )
@@ -304,6 +311,7 @@ def supervisor_page() -> rx.Component:
                                 "board.staff_member",
                                 "board.duration",
                                 "board.connection",
+                                "board.step_in",
                             ),
                             rx.table.body(rx.foreach(SupervisorState.calls, call_row)),
                             width="100%",

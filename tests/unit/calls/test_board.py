@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from consult.calls import supervision
 from consult.calls.consultations import start_walk_in
 from consult.calls.monitoring import LiveMedia, board
 from consult.calls.presence import set_presence
@@ -46,8 +47,8 @@ def test_staff_queue_calls_and_figures(session: Session) -> None:
     session.add(Order(store_id=store.id, status="paid", total=7000, paid_at=now))  # not a call's
     session.flush()
 
-    media = LiveMedia({talking.id: {"customer": "connected", "staff": "connected",
-                                    "monitor": "connected"}})  # fmt: skip
+    supervision.start(session, talking.id, store.id, mia.id, "listen")  # Mia supervises
+    media = LiveMedia({talking.id: {"customer": "connected", "staff": "connected"}})
     data = board(session, store.id, media=media, now=now)
 
     staff = {row["name"]: row for row in data["staff"]}
@@ -76,7 +77,6 @@ def test_quality_says_when_a_side_is_missing() -> None:
     media = LiveMedia({1: {"customer": "connected"}, 2: {"staff": "failed"}})
     assert media.quality(1) == "poor"
     assert media.quality(2) == "none" and media.quality(3) == "none"
-    assert not media.monitored(1)
 
 
 def test_an_unknown_store_is_refused(session: Session) -> None:
