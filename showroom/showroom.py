@@ -21,6 +21,7 @@ from showroom.pages import (
     booking,
     call,
     index,
+    kpis,
     login,
     order,
     orders,
@@ -95,6 +96,7 @@ app.add_page(
     title="Supervising a call",
     on_load=supervisor_call.SupervisorCallState.load,
 )
+app.add_page(kpis.kpi_page, route=kpis.ROUTE, title="Numbers", on_load=kpis.KpiState.load)
 app.add_page(pay.pay_page, route=pay.ROUTE, title="Payment", on_load=pay.PayState.load)
 app.add_page(order.order_page, route=order.ROUTE, title="Your order", on_load=order.OrderState.load)
 app.add_page(

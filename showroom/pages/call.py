@@ -19,6 +19,7 @@ from showroom.identity import LinkError
 from showroom.layout import T, page
 from showroom.models import Store
 from showroom.pages.chat import ChatState, cart_panel, chat_panel, publish_status
+from showroom.pages.rating import rating_panel
 from showroom.pages.step_in import customer_notice
 from showroom.pubsub import get_broker
 from showroom.settings import get_settings
@@ -303,6 +304,7 @@ def call_page() -> rx.Component:
                             ChatState.call_status == "active",
                             customer_notice(CallState.consultation_id, CallState.token),
                         ),
+                        rx.cond(ChatState.call_status == "ended", rating_panel(CallState.token)),
                         cart_panel(),
                         width="100%",
                     ),

@@ -264,7 +264,10 @@ def supervisor_page() -> rx.Component:
                 rx.hstack(
                     rx.heading(T["supervisor.title"], size="7"),
                     rx.badge(T["board.live"], color_scheme="grass", variant="solid"),
+                    rx.spacer(),
+                    rx.link(T["kpi.nav"], href=routes.SUPERVISOR_KPIS, id="nav-kpis"),
                     align="center",
+                    width="100%",
                     data_updates=SupervisorState.updates,
                     id="board-live",
                 ),

@@ -212,3 +212,112 @@ def test_who_may_step_in(app: RunningApp, browser_context: ContextFactory) -> No
     ended = httpx.post(f"{app.url}/api/rtc/{call_id}/offer?as=monitor", json=offer,
                        cookies=cookies)  # fmt: skip
     assert ended.status_code == 410 and ended.json()["error"] == "call_ended"
+
+
+SEED_MARCH = """
+from datetime import UTC, datetime, timedelta
+from sqlalchemy import delete, select
+from consult.calls.consultations import customer_link
+from consult.models import Consultation, Order
+from showroom.db import session_scope
+from showroom.models import StaffMember, Store
+from showroom.settings import get_settings
+start, end = datetime(2024, 2, 29, 15, tzinfo=UTC), datetime(2024, 3, 31, 15, tzinfo=UTC)
+with session_scope() as s:
+    store = s.scalar(select(Store).where(Store.slug == "aoyama"))
+    aiko = s.scalar(select(StaffMember).where(StaffMember.email == "aiko@showroom.example"))
+    ken = s.scalar(select(StaffMember).where(StaffMember.email == "ken@showroom.example"))
+    old = select(Consultation.id).where(Consultation.created_at >= start,
+                                        Consultation.created_at < end)
+    s.execute(delete(Order).where(Order.consultation_id.in_(old)))
+    s.execute(delete(Consultation).where(Consultation.id.in_(old)))
+    def call(day, staff, wait, talk, rating=None):
+        created = datetime(2024, 3, day, 3, tzinfo=UTC)
+        row = Consultation(store_id=store.id, staff_id=staff.id if staff else None,
+                           created_at=created, status="ended", rating=rating,
+                           started_at=created + timedelta(seconds=wait) if wait is not None else None,
+                           ended_at=created + timedelta(seconds=wait + talk) if wait is not None else None)
+        s.add(row); s.flush(); return row
+    first = call(4, aiko, 30, 600, rating=5)
+    second = call(5, ken, 90, 300)
+    call(5, None, None, 0)
+    for row, staff, total in ((first, aiko, 12000), (second, ken, 8000)):
+        s.add(Order(store_id=store.id, consultation_id=row.id, status="paid", total=total,
+                    paid_at=row.created_at + timedelta(minutes=20), credited_staff_id=staff.id))
+    s.flush()
+    print(customer_link(get_settings().secret_key, second).token)
+"""
+
+
+def test_the_customer_rates_and_the_numbers_match_their_csv(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    token = app.python(SEED_MARCH).strip()
+    customer = browser_context(locale="ja-JP").pages[0]
+    customer.goto(f"{app.url}/call/{token}")
+    rating = customer.locator("#rating")
+    expect(rating).to_contain_text("ご相談はいかがでしたか？")
+    customer.locator("#rating-send").click()  # no stars chosen: refused
+    expect(rating.get_by_role("alert")).to_have_text("星を1〜5から選んでください。")
+    rating.get_by_role("radio", name="3").click()
+    customer.get_by_label("コメント（任意）").fill("丁寧に説明していただきました")
+    customer.locator("#rating-send").click()
+    expect(customer.locator("#rating-thanks")).to_be_visible()
+    customer.screenshot(path=ARTIFACTS / "rating-ja.png", full_page=True)
+    customer.reload()
+    expect(customer.locator("#call-ended")).to_be_visible()
+    expect(customer.locator("#rating")).to_have_count(0)  # asked once only
+
+    board = supervisor_board(browser_context, app)
+    board.locator("#nav-kpis").click()
+    board.wait_for_url(re.compile(r".*/supervisor/numbers/?$"))
+    board.locator("#kpi-kind").select_option("custom")
+    board.get_by_label("From").fill("2024-03-31")
+    board.get_by_label("To (custom range)").fill("2024-03-01")
+    board.locator("#kpi-show").click()
+    expect(board.get_by_role("alert")).to_have_text("The end date is before the start date.")
+    board.get_by_label("From").fill("2023-01-01")
+    board.locator("#kpi-show").click()
+    expect(board.get_by_role("alert")).to_have_text("Choose a range of at most 13 months.")
+    board.get_by_label("From").fill("2024-03-01")
+    board.get_by_label("To (custom range)").fill("2024-03-31")
+    board.locator("#kpi-show").click()
+    expect(board.locator("#kpi-range")).to_have_text("2024-03-01 – 2024-03-31")
+
+    def metric(key: str) -> str:
+        return board.locator(f"#kpi-summary [data-metric='{key}'] .kpi-value").inner_text()
+
+    expect(board.locator("#kpi-summary [data-metric='consultations']")).to_contain_text("3")
+    assert metric("walk_in") == "3" and metric("answered_rate") == "66.7%"
+    assert metric("average_wait_s") == "1:00" and metric("average_duration_s") == "7:30"
+    assert metric("revenue") == "¥20,000" and metric("average_order") == "¥10,000"
+    assert metric("conversion") == "100.0%" and metric("rating") == "4.0"
+    expect(board.locator("#kpi-series .series-row")).to_have_count(31)
+    expect(board.locator("#chart-calls .recharts-line")).to_have_count(2)
+    expect(board.locator("#chart-staff .recharts-bar-rectangle").first).to_be_visible()
+    board.screenshot(path=ARTIFACTS / "kpis.png", full_page=True)
+
+    with board.expect_download() as download:
+        board.locator("#csv-staff").click()
+    data = download.value.path().read_bytes()
+    assert data.startswith("\ufeff".encode())
+    rows = [line.split(",") for line in data.decode("utf-8-sig").strip().split("\r\n")]
+    page_rows = [
+        [cell.inner_text() for cell in row.locator("td").all()]
+        for row in board.locator("#kpi-staff-table .staff-kpi-row").all()
+    ]
+    assert rows[0] == ["Staff", "Consultations", "Answered", "Paid orders", "Revenue",
+                       "Customer rating"]  # fmt: skip
+    assert len(rows) - 1 == len(page_rows) == 2
+    for csv_row, shown in zip(rows[1:], page_rows, strict=True):
+        assert csv_row[:4] == shown[:4]
+        assert f"¥{int(csv_row[4]):,}" == shown[4] and csv_row[5] == shown[5]
+    with board.expect_download() as download:
+        board.locator("#csv-summary").click()
+    summary = download.value.path().read_text(encoding="utf-8-sig")
+    assert 'Revenue,"¥20,000"' in summary or "Revenue,¥20,000" in summary
+
+    # A member of staff of this store is refused the page.
+    ken = staff_page(browser_context, app, "ken@showroom.example")
+    ken.goto(f"{app.url}/supervisor/numbers")
+    expect(ken.locator("#forbidden")).to_be_visible()
