@@ -179,6 +179,8 @@ class Consultation(Base):
             "outcome IS NULL OR outcome IN ('sold', 'follow_up', 'no_interest')",
             name="outcome_known",
         ),
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
+        Index("ix_consultations_store_created", "store_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -213,6 +215,10 @@ class Consultation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The customer's stars (1-5) and optional comment, asked once after the call.
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rating_comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     messages: Mapped[list[ChatMessage]] = relationship(
         back_populates="consultation", order_by="ChatMessage.id"
@@ -395,6 +401,7 @@ class Order(Base):
         CheckConstraint(
             "fulfilment IS NULL OR fulfilment IN ('pickup', 'delivery')", name="fulfilment_known"
         ),
+        Index("ix_orders_store_paid", "store_id", "paid_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,6 +20,7 @@ from consult.booking.rules import BookingError
 from consult.calls.consultations import chat_topic, consultation_for_link
 from consult.calls.events import record_event
 from consult.calls.monitoring import board
+from consult.calls.supervision import AUX_ROLES, MEDIA_ROLES, SupervisionError, live_call
 from consult.commerce.housekeeping import after_commit as commerce_after_commit
 from consult.commerce.webhooks import webhook_routes
 from consult.media.recording_api import recording_routes
@@ -49,8 +50,13 @@ def staff_of(request: Request) -> StaffIdentity | None:
 
 
 async def authorize_call(request: Request, consultation_id: int) -> str:
-    """Who may send media into a call: the customer with its link, or the staff member in it."""
+    """Who may connect to a call's media, and as which role: the customer with its link or the
+    staff member in it (`?as=aux`: their view of a supervisor who barged in), or a supervisor
+    of the store (`?as=monitor` to listen, `?as=supervisor` to barge in) while the call is live."""
     header = request.headers.get("authorization", "")
+    wanted = request.query_params.get("as", "")
+    if wanted not in ("", "aux", *MEDIA_ROLES):
+        raise PermissionError("supervise.unknown_step")
     with session_scope() as session:
         if header.lower().startswith("bearer ") and header[7:].strip():
             try:
@@ -59,22 +65,32 @@ async def authorize_call(request: Request, consultation_id: int) -> str:
                 )
             except LinkError as exc:
                 raise PermissionError(exc.key) from None
-            if granted.id != consultation_id:
+            if granted.id != consultation_id or wanted in MEDIA_ROLES:
                 raise PermissionError("link.invalid")
             if granted.status == "ended":
                 raise CallEnded("call.ended")
-            return "customer"
+            return AUX_ROLES["customer"] if wanted == "aux" else "customer"
         who = identify(session, request.cookies.get(SESSION_COOKIE))
         if who is None:
             raise NotAuthenticated("auth.login_required")
         consultation = session.get(Consultation, consultation_id)
         if consultation is None or consultation.store_id != who.store_id:
             raise LookupError(consultation_id)
+        if wanted in MEDIA_ROLES:
+            if not who.may("supervisor"):
+                raise PermissionError("auth.forbidden")
+            try:
+                live_call(session, consultation_id, who.store_id, who.staff_id)
+            except SupervisionError as exc:
+                if exc.key == "supervise.ended":
+                    raise CallEnded("call.ended") from None
+                raise PermissionError(exc.key) from None
+            return MEDIA_ROLES[wanted]
         if consultation.staff_id != who.staff_id:
             raise PermissionError("auth.forbidden")
         if consultation.status == "ended":
             raise CallEnded("call.ended")
-        return "staff"
+        return AUX_ROLES["staff"] if wanted == "aux" else "staff"
 
 
 def _store_call_event(
@@ -87,7 +103,12 @@ def _store_call_event(
 async def store_call_event(
     consultation_id: int, kind: str, role: str | None, detail: dict[str, Any]
 ) -> None:
-    """The media plane's state changes: stored (off the event loop), then shown in the chat."""
+    """The media plane's state changes: stored (off the event loop), then shown in the chat.
+
+    A supervisor's connections (and each side's view of one) are not the call's sides: their
+    steps are stored by the supervisor's page, and the customer never hears of a listener."""
+    if role not in (None, "customer", "staff"):
+        return
     event_id = await asyncio.to_thread(_store_call_event, consultation_id, kind, role, detail)
     await get_broker().publish(
         chat_topic(consultation_id),

@@ -15,6 +15,7 @@ from showroom.texts import first_use as first_use_texts
 from showroom.texts import guide as guide_texts
 from showroom.texts import recording as recording_texts
 from showroom.texts import security as security_texts
+from showroom.texts import supervision as supervision_texts
 
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
@@ -414,6 +415,7 @@ _merge(commerce_texts.MESSAGES)
 _merge(first_use_texts.MESSAGES)
 _merge(security_texts.MESSAGES)
 _merge(recording_texts.MESSAGES)
+_merge(supervision_texts.MESSAGES)
 
 
 def normalise_language(value: str | None) -> str:

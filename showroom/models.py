@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -33,6 +34,8 @@ class Store(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Tokyo")
     address_en: Mapped[str] = mapped_column(String(300), default="")
     address_ja: Mapped[str] = mapped_column(String(300), default="")
+    # A walk-in caller waiting longer than this is flagged on the supervisor's board.
+    queue_alert_s: Mapped[int] = mapped_column(Integer, default=120)
 
     scenes: Mapped[list[Scene]] = relationship(
         back_populates="store", order_by="Scene.sort_order", foreign_keys="Scene.store_id"
@@ -220,6 +223,7 @@ class TourEvent(Base):
     """One thing a visitor did in the tour, tied to their anonymous visitor id."""
 
     __tablename__ = "tour_events"
+    __table_args__ = (Index("ix_tour_events_scene_kind_created", "scene_id", "kind", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visitor_id: Mapped[str] = mapped_column(String(64), index=True)

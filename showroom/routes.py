@@ -9,6 +9,9 @@ LOGIN = "/login"
 STAFF = "/staff"
 STAFF_CALL = "/staff/call/[consultation_id]"
 SUPERVISOR = "/supervisor"
+SUPERVISOR_CALL = "/supervisor/call/[consultation_id]"
+SUPERVISOR_KPIS = "/supervisor/numbers"
+SUPERVISOR_TOURS = "/supervisor/tours"
 PAY = "/pay/[pay_token]"
 ORDER = "/order/[order_token]"
 ORDERS = "/staff/orders"
@@ -100,3 +103,7 @@ ADMIN_COMMERCE = "/admin/commerce"
 
 def recording(recording_id: int | str) -> str:
     return f"/recordings/{recording_id}"
+
+
+def supervisor_call(consultation_id: int) -> str:
+    return f"/supervisor/call/{consultation_id}"

@@ -13,7 +13,9 @@ import reflex as rx
 from reflex_base.utils.format import format_event_handler
 
 from consult.booking.reminders import reminders
+from consult.calls.board_feed import board_feed
 from consult.commerce.housekeeping import commerce_housekeeping
+from consult.media import plane
 from consult.media.desk import RecordingDesk, install, publish_on_call, retention
 from consult.media.registry import MediaRegistry
 from showroom.api import build_api
@@ -25,6 +27,7 @@ from showroom.pages import (
     booking,
     call,
     index,
+    kpis,
     login,
     order,
     orders,
@@ -33,6 +36,7 @@ from showroom.pages import (
     staff,
     staff_call,
     supervisor,
+    supervisor_call,
     tour,
 )
 from showroom.pages import admin_catalogue as catalogue_admin
@@ -59,6 +63,7 @@ log_to_stderr(get_settings().log_level)
 
 # The one registry of live peer connections in this process, closed on shutdown.
 media = MediaRegistry(ice_servers=get_settings().ice_servers)
+plane.install(media)
 
 
 # Call recordings, run where the media is.
@@ -128,6 +133,7 @@ app.register_lifespan_task(recording_desk)
 app.register_lifespan_task(reminders)
 app.register_lifespan_task(commerce_housekeeping)
 app.register_lifespan_task(panorama_worker)
+app.register_lifespan_task(board_feed)
 
 # What a search result or a shared link shows (both languages: the HTML is built once).
 DESCRIPTION = (
@@ -173,6 +179,13 @@ app.add_page(
     title="Supervisor",
     on_load=supervisor.SupervisorState.load,
 )
+app.add_page(
+    supervisor_call.supervisor_call_page,
+    route=supervisor_call.ROUTE,
+    title="Supervising a call",
+    on_load=supervisor_call.SupervisorCallState.load,
+)
+app.add_page(kpis.kpi_page, route=kpis.ROUTE, title="Numbers", on_load=kpis.KpiState.load)
 app.add_page(pay.pay_page, route=pay.ROUTE, title="Payment", on_load=pay.PayState.load)
 app.add_page(order.order_page, route=order.ROUTE, title="Your order", on_load=order.OrderState.load)
 app.add_page(

@@ -165,6 +165,7 @@ MESSAGE_KINDS = ("text", "product", "payment", "system")
 SHOWN_EVENTS = frozenset(
     {"joined", "left", "reconnected", "connection_lost", "transferred", "audio_only", "ended"}
     | {"recording_started", "recording_stopped", "recording_declined", "recording_failed"}
+    | {"supervisor_barged_in", "supervisor_left"}
 )
 
 

@@ -30,6 +30,12 @@ KINDS = frozenset(
         "recording_stopped",
         "recording_declined",  # the customer said no: the call goes on unrecorded
         "recording_failed",  # a write error stopped it
+        # a supervisor stepping in (consult.calls.supervision); staff_id says who
+        "supervisor_listening",
+        "supervisor_stopped_listening",
+        "supervisor_whisper",  # detail: {"text"}; shown to the member of staff only
+        "supervisor_barged_in",
+        "supervisor_left",
     }
 )
 ROLES = frozenset({"customer", "staff", "monitor"})

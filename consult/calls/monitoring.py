@@ -1,50 +1,287 @@
-"""The supervisor's live board: staff, calls in progress and the day's paid orders."""
+"""The supervisor's live board: staff and what they do now, the walk-in queue, live calls, and
+today's figures. Built from a handful of aggregate queries (the board reloads on every change).
+
+`media` is what the media plane knows right now (`LiveMedia`: connection states per call); the
+page passes it in, so this module needs neither Reflex nor the registry.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from consult.commerce.crediting import paid_orders_count, revenue_net_of_refunds
-from consult.models import Consultation
+from consult.calls.presence import effective
+from consult.calls.supervision import STARTED, STEPS, STOPPED
+from consult.commerce.crediting import SOLD_STATUSES
+from consult.models import Booking, Consultation, ConsultationEvent, Order, Recording
 from showroom.db import utcnow
 from showroom.i18n import format_price
-from showroom.models import StaffMember, Store
+from showroom.models import Product, StaffMember, Store
 
 
-def board(session: Session, store_id: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LiveMedia:
+    """Per call: connection state by role, e.g. {12: {"customer": "connected", ...}}."""
+
+    states: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
+
+    def quality(self, consultation_id: int) -> str:
+        """good (both connected), poor (a side connecting or lost) or none (nobody connected)."""
+        roles = self.states.get(consultation_id, {})
+        sides = [roles.get(role, "absent") for role in ("customer", "staff")]
+        if all(state == "connected" for state in sides):
+            return "good"
+        if any(state in ("connected", "connecting", "new") for state in sides):
+            return "poor"
+        return "none"
+
+
+def store_day(store: Store, now: datetime) -> tuple[datetime, datetime]:
+    """Today in the store's time zone, as UTC instants [start, end)."""
+    zone = ZoneInfo(store.timezone or "UTC")
+    local = now.astimezone(zone)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)
+
+
+def _clock(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%H:%M")
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def board(
+    session: Session,
+    store_id: int,
+    *,
+    media: LiveMedia | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     store = session.get(Store, store_id)
-    currency = store.currency if store else "JPY"
-    staff = session.scalars(
-        select(StaffMember).where(StaffMember.store_id == store_id).order_by(StaffMember.id)
-    ).all()
-    in_call = set(
+    if store is None:
+        raise LookupError(f"store {store_id}")
+    now, media = now or utcnow(), media or LiveMedia()
+    zone = ZoneInfo(store.timezone or "UTC")
+    day_start, day_end = store_day(store, now)
+    live = list(
         session.scalars(
-            select(Consultation.staff_id).where(
-                Consultation.store_id == store_id, Consultation.status == "active"
-            )
+            select(Consultation)
+            .where(Consultation.store_id == store_id, Consultation.status != "ended")
+            .order_by(Consultation.created_at, Consultation.id)
         )
     )
-    calls = session.scalars(
-        select(Consultation)
-        .where(Consultation.store_id == store_id, Consultation.status != "ended")
-        .order_by(Consultation.created_at)
-    ).all()
-    now = utcnow()
-    paid_count = paid_orders_count(session, store_id)
-    revenue = revenue_net_of_refunds(session, store_id)
+    names = dict(
+        session.execute(
+            select(StaffMember.id, StaffMember.display_name).where(StaffMember.store_id == store_id)
+        ).all()
+    )
     return {
-        "staff": [{"name": m.display_name, "role": m.role, "busy": m.id in in_call} for m in staff],
-        "calls": [
+        "staff": _staff(session, store, live, now, day_start, day_end, zone),
+        "queue": _queue(session, store, live, names, now),
+        "calls": _calls(session, live, names, media, now),
+        "figures": _figures(session, store, day_start, day_end),
+    }
+
+
+def _staff(
+    session: Session,
+    store: Store,
+    live: list[Consultation],
+    now: datetime,
+    day_start: datetime,
+    day_end: datetime,
+    zone: ZoneInfo,
+) -> list[dict[str, Any]]:
+    members = session.scalars(
+        select(StaffMember)
+        .where(StaffMember.store_id == store.id, StaffMember.active.is_(True))
+        .order_by(StaffMember.id)
+    ).all()
+    in_call = {c.staff_id: c for c in live if c.status == "active" and c.staff_id is not None}
+    bookings: dict[int, list[Booking]] = {}
+    for booking in session.scalars(
+        select(Booking)
+        .where(
+            Booking.store_id == store.id,
+            Booking.status == "confirmed",
+            Booking.starts_at >= day_start,
+            Booking.starts_at < day_end,
+        )
+        .order_by(Booking.starts_at)
+    ):
+        if booking.staff_id is not None:
+            bookings.setdefault(booking.staff_id, []).append(booking)
+    rows = []
+    for member in members:
+        call = in_call.get(member.id)
+        presence = "in_call" if call is not None else effective(member, now)
+        since = (call.started_at or call.created_at) if call is not None else member.presence_at
+        mine = bookings.get(member.id, [])
+        upcoming = [b for b in mine if b.ends_at > now]
+        due_now = any(b.starts_at <= now < b.ends_at for b in mine)
+        rows.append(
             {
-                "id": c.id,
-                "status": c.status,
-                "minutes": int((now - (c.started_at or c.created_at)).total_seconds() // 60),
+                "id": str(member.id),
+                "name": member.display_name,
+                "role": member.role,
+                "presence": presence,
+                "since": _clock(since, zone) if since and presence != "offline" else "",
+                "with": (call.customer_name if call is not None else "") or "",
+                "call_for": _duration((now - since).total_seconds()) if call and since else "",
+                "bookings": len(mine),
+                "next": _clock(upcoming[0].starts_at, zone) if upcoming else "",
+                # Booked now but not here: the customer may be waiting for nobody.
+                "flagged": due_now and presence in ("away", "offline"),
             }
-            for c in calls
-        ],
-        "paid_orders": int(paid_count),
-        "revenue": format_price(int(revenue), currency),
+        )
+    return rows
+
+
+def _queue(
+    session: Session,
+    store: Store,
+    live: list[Consultation],
+    names: Mapping[int, str],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    waiting = [c for c in live if c.status == "waiting" and c.booking_id is None]
+    product_ids = {c.product_id for c in waiting if c.product_id is not None}
+    products = (
+        dict(
+            session.execute(
+                select(Product.id, Product.name_en).where(Product.id.in_(product_ids))
+            ).all()
+        )
+        if product_ids
+        else {}
+    )
+    rows = []
+    for call in waiting:
+        waited = (now - call.created_at).total_seconds()
+        rows.append(
+            {
+                "id": str(call.id),
+                "customer": call.customer_name,
+                "wait": _duration(waited),
+                "about": products.get(call.product_id or 0, ""),
+                "asked_for": names.get(call.requested_staff_id or 0, ""),
+                "flagged": waited >= store.queue_alert_s,
+            }
+        )
+    return rows
+
+
+def _calls(
+    session: Session,
+    live: list[Consultation],
+    names: Mapping[int, str],
+    media: LiveMedia,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    active = [c for c in live if c.status == "active"]
+    ids = [c.id for c in active]
+    stepped_in = _stepped_in(session, ids)
+    recording = (
+        set(
+            session.scalars(
+                select(Recording.consultation_id).where(
+                    Recording.consultation_id.in_(ids), Recording.ended_at.is_(None)
+                )
+            )
+        )
+        if ids
+        else set()
+    )
+    return [
+        {
+            "id": str(call.id),
+            "status": call.status,
+            "customer": call.customer_name,
+            "booked": call.booking_id is not None,
+            "staff": names.get(call.staff_id or 0, ""),
+            "duration": _duration((now - (call.started_at or call.created_at)).total_seconds()),
+            "minutes": int((now - (call.started_at or call.created_at)).total_seconds() // 60),
+            "audio_only": call.audio_only,
+            "quality": media.quality(call.id),
+            "recording": call.id in recording,
+            "supervised": call.id in stepped_in,
+        }
+        for call in active
+    ]
+
+
+def _stepped_in(session: Session, ids: list[int]) -> set[int]:
+    """Live calls a supervisor is in now (listening or barged in), from the step-in events."""
+    if not ids:
+        return set()
+    open_steps: dict[tuple[int, int, str], int] = {}
+    for call_id, kind, staff_id in session.execute(
+        select(
+            ConsultationEvent.consultation_id, ConsultationEvent.kind, ConsultationEvent.staff_id
+        )
+        .where(
+            ConsultationEvent.consultation_id.in_(ids),
+            ConsultationEvent.kind.in_([*STARTED.values(), *STOPPED.values()]),
+        )
+        .order_by(ConsultationEvent.id)
+    ):
+        for step in STEPS:
+            key = (call_id, staff_id or 0, step)
+            if kind == STARTED[step]:
+                open_steps[key] = 1
+            elif kind == STOPPED[step]:
+                open_steps.pop(key, None)
+    return {call_id for call_id, _who, _step in open_steps}
+
+
+def _figures(
+    session: Session, store: Store, day_start: datetime, day_end: datetime
+) -> dict[str, Any]:
+    walk_in_today = and_(
+        Consultation.store_id == store.id,
+        Consultation.booking_id.is_(None),
+        Consultation.created_at >= day_start,
+        Consultation.created_at < day_end,
+    )
+    answered = session.execute(
+        select(Consultation.created_at, Consultation.started_at).where(
+            walk_in_today, Consultation.started_at.is_not(None)
+        )
+    ).all()
+    # Waits are averaged here (today's answered walk-ins are a few rows): portable across
+    # SQLite and PostgreSQL date arithmetic. The KPI pages do this in SQL for long ranges.
+    waits = [(started - created).total_seconds() for created, started in answered if started]
+    booked_answered = session.scalar(
+        select(func.count(Consultation.id)).where(
+            Consultation.store_id == store.id,
+            Consultation.booking_id.is_not(None),
+            Consultation.started_at >= day_start,
+            Consultation.started_at < day_end,
+        )
+    )
+    orders, revenue = session.execute(
+        select(
+            func.count(Order.id), func.coalesce(func.sum(Order.total - Order.refunded_total), 0)
+        ).where(
+            Order.store_id == store.id,
+            Order.status.in_(SOLD_STATUSES),
+            Order.consultation_id.is_not(None),
+            Order.paid_at >= day_start,
+            Order.paid_at < day_end,
+        )
+    ).one()
+    return {
+        "answered": len(answered) + int(booked_answered or 0),
+        "average_wait": _duration(sum(waits) / len(waits)) if waits else "0:00",
+        "orders": int(orders),
+        "revenue": format_price(int(revenue), store.currency),
     }

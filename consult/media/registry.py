@@ -64,12 +64,17 @@ logger = logging.getLogger(__name__)
 # Who receives whom. A participant gets, per kind, one outbound track for each source role, in
 # this order (so a receive-only "monitor" offering two audio and two video sections gets the
 # customer on the first of each and staff on the second). Nobody lists "monitor" as a source,
-# so a monitor is never heard or seen.
+# so a monitor is never heard or seen. A supervisor who barges in sends and receives like a
+# monitor; each side sees and hears them on a second, receive-only connection of its own
+# ("customer_aux", "staff_aux"), so the call's own connections are never renegotiated.
 ROLE_SOURCES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "customer": ("staff",),
         "staff": ("customer",),
         "monitor": ("customer", "staff"),
+        "supervisor": ("customer", "staff"),
+        "customer_aux": ("supervisor",),
+        "staff_aux": ("supervisor",),
     }
 )
 

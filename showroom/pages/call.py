@@ -22,6 +22,8 @@ from showroom.layout import T, page
 from showroom.models import Store
 from showroom.pages.call_recording import RecordingState, customer_recording, recording_badge
 from showroom.pages.chat import ChatState, cart_panel, chat_panel, publish_status
+from showroom.pages.rating import rating_panel
+from showroom.pages.step_in import customer_notice
 from showroom.pubsub import get_broker
 from showroom.settings import get_settings
 
@@ -357,6 +359,11 @@ def call_page() -> rx.Component:
                                 id="call-media",
                             ),
                         ),
+                        rx.cond(
+                            ChatState.call_status == "active",
+                            customer_notice(CallState.consultation_id, CallState.token),
+                        ),
+                        rx.cond(ChatState.call_status == "ended", rating_panel(CallState.token)),
                         cart_panel(),
                         width="100%",
                     ),

@@ -28,6 +28,7 @@ from showroom.layout import T, forbidden_or, has_items, notice, page
 from showroom.pages.call_recording import RecordingState, recording_badge, staff_recording
 from showroom.pages.chat import ChatState, cart_panel, chat_panel, publish_status
 from showroom.pages.staff import answer_line
+from showroom.pages.step_in import staff_notice
 from showroom.pubsub import get_broker
 from showroom.session_state import SessionState
 from showroom.settings import get_settings
@@ -627,6 +628,11 @@ def staff_call_page() -> rx.Component:
                                 peer_name=StaffCallState.context["name"].to(str),
                                 id="call-media",
                             ),
+                        ),
+                        rx.cond(
+                            (StaffCallState.consultation_id != 0)
+                            & (ChatState.call_status != "ended"),
+                            staff_notice(StaffCallState.consultation_id),
                         ),
                         rx.cond(ChatState.call_status != "ended", call_tools()),
                         width="100%",

@@ -1,4 +1,9 @@
-"""Supervisor: the live board (deepened by the monitoring issue)."""
+"""Supervisor: the live board, pushed (consult.calls.board_feed), never polled per change.
+
+The page subscribes to its store's board topic while it is open and reloads the board when a
+change is announced (a burst reloads once). A slow clock (CLOCK_S) only ages the durations and
+lets a closed staff page fall to offline; it is not how changes arrive.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +12,40 @@ from typing import Any
 
 import reflex as rx
 from reflex_base.event import EventSpec
+from sqlalchemy import select
 
-from consult.calls.monitoring import board
-from consult.calls.presence import board as presence_board
+from consult.calls.board_feed import board_topic, drain_queue
+from consult.calls.monitoring import LiveMedia, board
+from consult.media.plane import live_states
+from consult.models import Consultation
 from showroom import routes
 from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, page
+from showroom.pubsub import get_broker
 from showroom.session_state import SessionState
 
-BOARD_REFRESH_S = 5.0
+CLOCK_S = 30.0
+
+
+def load_board(store_id: int) -> dict[str, Any]:
+    with session_scope() as session:
+        live = list(
+            session.scalars(
+                select(Consultation.id).where(
+                    Consultation.store_id == store_id, Consultation.status == "active"
+                )
+            )
+        )
+        return board(session, store_id, media=LiveMedia(live_states(live)))
 
 
 class SupervisorState(rx.State):
     staff: list[dict[str, Any]] = []
+    queue: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []
-    paid_orders: int = 0
-    revenue: str = ""
-    _polling: bool = False
+    figures: dict[str, Any] = {}
+    updates: int = 0  # how many pushed changes this page applied (tests and the bench read it)
+    _watching: bool = False
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -34,84 +56,216 @@ class SupervisorState(rx.State):
         who = session_state.current_staff()
         if who is None:
             return None
-        self._load(who.store_id)
-        return SupervisorState.poll
+        self._apply(load_board(who.store_id))
+        return SupervisorState.watch
 
-    def _load(self, store_id: int) -> None:
-        with session_scope() as session:
-            data = board(session, store_id)
-            # Presence (offline / available / in call / away) replaces the board's busy flag.
-            data["staff"] = presence_board(session, store_id)
-        self.staff, self.calls = data["staff"], data["calls"]
-        self.paid_orders, self.revenue = data["paid_orders"], data["revenue"]
+    def _apply(self, data: dict[str, Any]) -> None:
+        self.staff, self.queue, self.calls = data["staff"], data["queue"], data["calls"]
+        self.figures = data["figures"]
+
+    async def _store_if_still_here(self) -> int | None:
+        """The supervisor's store while this board is open and they may see it; else None."""
+        async with self:
+            if self.router.url.path.rstrip("/") != routes.SUPERVISOR:
+                return None
+            who = (await self.get_state(SessionState)).current_staff()
+            return who.store_id if who is not None and who.may("supervisor") else None
 
     @rx.event(background=True)
-    async def poll(self) -> None:
-        """Keeps the board live (presence, calls and queue waits) while the page is open."""
+    async def watch(self) -> None:
+        """Reloads the board when its store announces a change, while the page is open."""
         async with self:
-            if self._polling:
+            if self._watching:
                 return
-            self._polling = True
+            self._watching = True
         try:
-            while True:
-                await asyncio.sleep(BOARD_REFRESH_S)
+            store_id = await self._store_if_still_here()
+            if store_id is None:
+                return
+            async with get_broker().subscribe(board_topic(store_id)) as changes:
+                # A change committed while we subscribed would be missed: read once more.
+                data = await asyncio.to_thread(load_board, store_id)
                 async with self:
-                    session_state = await self.get_state(SessionState)
-                    if self.router.url.path.rstrip("/") != routes.SUPERVISOR:
+                    self._apply(data)
+                while True:
+                    try:
+                        await asyncio.wait_for(changes.get(), CLOCK_S)
+                        pushed = True
+                    except TimeoutError:
+                        pushed = False
+                    drain_queue(changes)
+                    if await self._store_if_still_here() != store_id:
                         return
-                    who = session_state.current_staff()
-                    if who is None or not who.may("supervisor"):
-                        return
-                    self._load(who.store_id)
+                    data = await asyncio.to_thread(load_board, store_id)
+                    async with self:
+                        self._apply(data)
+                        self.updates += int(pushed)
         finally:
             async with self:
-                self._polling = False
+                self._watching = False
+
+
+def flag(condition: Any, key: str) -> rx.Component:
+    return rx.cond(condition, rx.badge(T[key], color_scheme="red", class_name="flag"))
+
+
+def presence_badge(presence: Any) -> rx.Component:
+    return rx.match(
+        presence,
+        ("available", rx.badge(T["presence.available"], color_scheme="grass")),
+        ("in_call", rx.badge(T["status.active"], color_scheme="blue")),
+        ("away", rx.badge(T["presence.away"], color_scheme="amber")),
+        rx.badge(T["presence.offline"], color_scheme="gray", variant="outline"),
+    )
 
 
 def staff_row(member: Any) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(member["name"].to(str), class_name="staff-name"),
         rx.table.cell(
-            rx.cond(member["role"] == "supervisor", T["role.supervisor"], T["role.staff"])
+            rx.text(member["name"].to(str), weight="medium"),
+            rx.text(
+                rx.cond(member["role"] == "supervisor", T["role.supervisor"], T["role.staff"]),
+                size="1",
+                color_scheme="gray",
+            ),
+            class_name="staff-name",
         ),
         rx.table.cell(
-            rx.match(
-                member["presence"].to(str),
-                ("available", rx.badge(T["presence.available"], color_scheme="grass")),
-                ("in_call", rx.badge(T["status.active"], color_scheme="blue")),
-                ("away", rx.badge(T["presence.away"], color_scheme="gray")),
-                rx.badge(T["presence.offline"], color_scheme="gray", variant="outline"),
+            rx.flex(
+                presence_badge(member["presence"].to(str)),
+                rx.cond(
+                    member["since"].to(str) != "",
+                    rx.text(T["board.since"], " ", member["since"].to(str), size="1"),
+                ),
+                rx.cond(
+                    member["presence"].to(str) == "in_call",
+                    rx.text(
+                        T["board.with"],
+                        " ",
+                        rx.cond(
+                            member["with"].to(str) != "", member["with"].to(str), T["board.guest"]
+                        ),
+                        " · ",
+                        member["call_for"].to(str),
+                        size="1",
+                    ),
+                ),
+                flag(member["flagged"].to(bool), "board.absent_when_booked"),
+                spacing="2",
+                wrap="wrap",
+                align="center",
             ),
             class_name="presence",
         ),
+        rx.table.cell(
+            rx.text(member["bookings"].to(str)),
+            rx.cond(
+                member["next"].to(str) != "",
+                rx.text(T["board.next"], " ", member["next"].to(str), size="1"),
+            ),
+            class_name="bookings",
+        ),
+        data_staff=member["id"].to(str),
+    )
+
+
+def queue_row(call: Any) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.cond(call["customer"].to(str) != "", call["customer"].to(str), T["board.guest"])
+        ),
+        rx.table.cell(
+            rx.text(call["wait"].to(str)), flag(call["flagged"].to(bool), "board.wait_alert")
+        ),
+        rx.table.cell(call["about"].to(str)),
+        rx.table.cell(
+            rx.cond(call["asked_for"].to(str) != "", call["asked_for"].to(str), T["board.anyone"])
+        ),
+        class_name="queue-row",
+        data_call=call["id"].to(str),
     )
 
 
 def call_row(call: Any) -> rx.Component:
     return rx.table.row(
-        rx.table.cell("#" + call["id"].to(str)),
         rx.table.cell(
-            rx.cond(call["status"] == "waiting", T["status.waiting"], T["status.active"])
+            rx.text(
+                rx.cond(call["customer"].to(str) != "", call["customer"].to(str), T["board.guest"])
+            ),
+            rx.text(
+                rx.cond(call["booked"].to(bool), T["board.booked"], T["board.walk_in"]),
+                size="1",
+                color_scheme="gray",
+            ),
         ),
-        rx.table.cell(call["minutes"].to(str) + " min"),
+        rx.table.cell(call["staff"].to(str)),
+        rx.table.cell(call["duration"].to(str), class_name="duration"),
+        rx.table.cell(
+            rx.flex(
+                rx.cond(
+                    call["audio_only"].to(bool),
+                    rx.badge(T["board.audio_only"], color_scheme="gray"),
+                    rx.badge(T["board.video"], color_scheme="gray", variant="outline"),
+                ),
+                rx.match(
+                    call["quality"].to(str),
+                    ("good", rx.badge(T["board.quality_good"], color_scheme="grass")),
+                    ("poor", rx.badge(T["board.quality_poor"], color_scheme="amber")),
+                    rx.badge(T["board.quality_none"], color_scheme="gray", variant="outline"),
+                ),
+                rx.cond(
+                    call["recording"].to(bool), rx.badge(T["board.recording"], color_scheme="red")
+                ),
+                rx.cond(
+                    call["supervised"].to(bool),
+                    rx.badge(T["board.supervised"], color_scheme="violet"),
+                ),
+                spacing="1",
+                wrap="wrap",
+            )
+        ),
+        rx.table.cell(
+            rx.link(
+                T["board.listen"],
+                href="/supervisor/call/" + call["id"].to(str),
+                class_name="listen",
+            )
+        ),
+        class_name="call-row",
+        data_call=call["id"].to(str),
     )
 
 
-def stat(label_key: str, value: Any) -> rx.Component:
+def stat(label_key: str, value: Any, id_: str) -> rx.Component:
     return rx.card(
-        rx.vstack(rx.text(T[label_key], color_scheme="gray"), rx.heading(value, size="7")),
-        min_width="160px",
-        flex="1 1 160px",
+        rx.vstack(
+            rx.text(T[label_key], color_scheme="gray", size="2"),
+            rx.heading(value, size="6", id=id_),
+            spacing="1",
+        ),
+        min_width="150px",
+        flex="1 1 150px",
     )
+
+
+def header_row(*keys: str) -> rx.Component:
+    return rx.table.header(rx.table.row(*(rx.table.column_header_cell(T[k]) for k in keys)))
+
+
+def scrolling(table: rx.Component) -> rx.Component:
+    return rx.box(table, width="100%", overflow_x="auto")
 
 
 def supervisor_page() -> rx.Component:
+    figures = SupervisorState.figures
     return page(
         forbidden_or(
             rx.vstack(
                 rx.hstack(
                     rx.heading(T["supervisor.title"], size="7"),
+                    rx.badge(T["board.live"], color_scheme="grass", variant="solid"),
                     rx.spacer(),
+                    rx.link(T["kpi.nav"], href=routes.SUPERVISOR_KPIS, id="nav-kpis"),
                     rx.link(
                         rx.button(T["recordings.link"], variant="soft"),
                         href=routes.RECORDINGS,
@@ -119,25 +273,58 @@ def supervisor_page() -> rx.Component:
                     ),
                     align="center",
                     width="100%",
+                    data_updates=SupervisorState.updates,
+                    id="board-live",
                 ),
-                rx.hstack(
-                    stat("supervisor.orders_paid", SupervisorState.paid_orders),
-                    stat("supervisor.revenue", SupervisorState.revenue),
-                    spacing="4",
+                rx.flex(
+                    stat("board.answered", figures["answered"].to(str), "figure-answered"),
+                    stat("board.average_wait", figures["average_wait"].to(str), "figure-wait"),
+                    stat("board.orders", figures["orders"].to(str), "figure-orders"),
+                    stat("board.revenue", figures["revenue"].to(str), "figure-revenue"),
+                    spacing="3",
                     wrap="wrap",
                     width="100%",
                 ),
                 rx.heading(T["supervisor.staff"], size="4"),
-                rx.table.root(
-                    rx.table.body(rx.foreach(SupervisorState.staff, staff_row)),
-                    width="100%",
-                    id="staff-board",
+                scrolling(
+                    rx.table.root(
+                        header_row("board.name", "board.presence", "board.bookings_today"),
+                        rx.table.body(rx.foreach(SupervisorState.staff, staff_row)),
+                        width="100%",
+                        id="staff-board",
+                    )
+                ),
+                rx.heading(T["board.queue"], size="4"),
+                rx.cond(
+                    has_items(SupervisorState.queue),
+                    scrolling(
+                        rx.table.root(
+                            header_row(
+                                "board.customer", "board.waited", "board.about", "board.asked_for"
+                            ),
+                            rx.table.body(rx.foreach(SupervisorState.queue, queue_row)),
+                            width="100%",
+                            id="queue-board",
+                        )
+                    ),
+                    rx.text(T["board.no_queue"], id="queue-empty"),
                 ),
                 rx.heading(T["supervisor.calls"], size="4"),
                 rx.cond(
                     has_items(SupervisorState.calls),
-                    rx.table.root(
-                        rx.table.body(rx.foreach(SupervisorState.calls, call_row)), width="100%"
+                    scrolling(
+                        rx.table.root(
+                            header_row(
+                                "board.customer",
+                                "board.staff_member",
+                                "board.duration",
+                                "board.connection",
+                                "board.step_in",
+                            ),
+                            rx.table.body(rx.foreach(SupervisorState.calls, call_row)),
+                            width="100%",
+                            id="calls-board",
+                        )
                     ),
                     rx.text(T["supervisor.no_calls"]),
                 ),

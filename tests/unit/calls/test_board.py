@@ -1,0 +1,87 @@
+"""The supervisor's board: presence with since and whom, bookings, queue flags, live calls."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from consult.calls import supervision
+from consult.calls.consultations import start_walk_in
+from consult.calls.monitoring import LiveMedia, board
+from consult.calls.presence import set_presence
+from consult.calls.queue import accept
+from consult.models import Booking, Order, Recording
+from showroom.db import utcnow
+from tests import factories
+
+
+def test_staff_queue_calls_and_figures(session: Session) -> None:
+    store = factories.store(session)
+    store.timezone = "UTC"
+    store.queue_alert_s = 60
+    aiko = factories.staff(session, store)
+    ken = factories.staff(session, store, email="ken@example.com")
+    mia = factories.staff(session, store, email="mia@example.com")
+    sofa = factories.product(session)
+    now = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+    set_presence(session, aiko.id, "available", now=now - timedelta(seconds=60))
+    set_presence(session, ken.id, "available", now=now - timedelta(seconds=60))
+    set_presence(session, mia.id, "away", now=now - timedelta(minutes=1))
+    # Mia is booked right now but away: flagged. Aiko has a booking later today.
+    for member, start in ((mia, now - timedelta(minutes=10)), (aiko, now + timedelta(hours=3))):
+        session.add(Booking(store_id=store.id, staff_id=member.id, starts_at=start,
+                            ends_at=start + timedelta(minutes=30), customer_name="B",
+                            customer_email="b@example.com"))  # fmt: skip
+    talking = start_walk_in(session, store.id, customer_name="Hanako")
+    talking.created_at = now - timedelta(minutes=4)
+    accept(session, talking.id, ken.id, store.id, now=now - timedelta(minutes=3))
+    session.add(Recording(consultation_id=talking.id, path="x.webm"))
+    long_wait = start_walk_in(session, store.id, customer_name="Taro", product_id=sofa.id,
+                              requested_staff_id=aiko.id)  # fmt: skip
+    long_wait.created_at = now - timedelta(seconds=90)
+    short_wait = start_walk_in(session, store.id)
+    short_wait.created_at = now - timedelta(seconds=20)
+    session.add(Order(store_id=store.id, consultation_id=talking.id, status="paid",
+                      total=5000, paid_at=now - timedelta(minutes=1)))  # fmt: skip
+    session.add(Order(store_id=store.id, status="paid", total=7000, paid_at=now))  # not a call's
+    session.flush()
+
+    supervision.start(session, talking.id, store.id, mia.id, "listen")  # Mia supervises
+    media = LiveMedia({talking.id: {"customer": "connected", "staff": "connected"}})
+    data = board(session, store.id, media=media, now=now)
+
+    staff = {row["name"]: row for row in data["staff"]}
+    assert staff["aiko"]["presence"] == "available" and staff["aiko"]["since"] == "11:59"
+    assert staff["aiko"]["bookings"] == 1 and staff["aiko"]["next"] == "15:00"
+    assert not staff["aiko"]["flagged"]
+    assert staff["ken"]["presence"] == "in_call" and staff["ken"]["with"] == "Hanako"
+    assert staff["ken"]["call_for"] == "3:00" and staff["ken"]["since"] == "11:57"
+    assert staff["mia"]["presence"] == "away" and staff["mia"]["flagged"]
+    assert [(q["customer"], q["wait"], q["about"], q["asked_for"], q["flagged"])
+            for q in data["queue"]] == [("Taro", "1:30", "Sofa", "aiko", True),
+                                        ("", "0:20", "", "", False)]  # fmt: skip
+    [call] = data["calls"]
+    assert call["customer"] == "Hanako" and call["staff"] == "ken" and call["duration"] == "3:00"
+    assert call["quality"] == "good" and call["recording"] and call["supervised"]
+    assert not call["booked"] and not call["audio_only"]
+    assert data["figures"] == {
+        "answered": 1,
+        "average_wait": "1:00",
+        "orders": 1,
+        "revenue": "¥5,000",
+    }
+
+
+def test_quality_says_when_a_side_is_missing() -> None:
+    media = LiveMedia({1: {"customer": "connected"}, 2: {"staff": "failed"}})
+    assert media.quality(1) == "poor"
+    assert media.quality(2) == "none" and media.quality(3) == "none"
+
+
+def test_an_unknown_store_is_refused(session: Session) -> None:
+    try:
+        board(session, 404)
+    except LookupError:
+        return
+    raise AssertionError("no LookupError")
