@@ -100,7 +100,7 @@ def sees_the_other_side(page: Page, more_than: int = 10) -> None:
 def open_lobbies(app: RunningApp, customer: Page, staff: Page, call: Call) -> None:
     customer.goto(f"{app.url}/call/{call.token}")
     log_in(staff, app, "aiko@showroom.example")
-    staff.wait_for_url("**/staff")
+    staff.wait_for_url(re.compile(r".*/staff/?$"))  # after a full page load: /staff/
     staff.goto(f"{app.url}/staff/call/{call.id}")
     for page in (customer, staff):
         expect(page.locator("#lobby-join")).to_be_enabled(timeout=30_000)
