@@ -23,6 +23,17 @@ class Box:
     top: float
     width: float
     height: float
+    # How the page draws it: the text starts at `left` ("start"), is centred on the box
+    # ("middle") or ends at its right ("end"); drawn at its own width, so that on a larger
+    # plan the names keep their pixel size and only the room between them grows.
+    align: str = "middle"
+
+    @property
+    def anchor(self) -> float:
+        """The x (percent) the page pins the text to."""
+        return {"start": self.left, "end": self.left + self.width}.get(
+            self.align, self.left + self.width / 2
+        )
 
     def overlap(self, other: Box) -> float:
         w = min(self.left + self.width, other.left + other.width) - max(self.left, other.left)
@@ -51,10 +62,11 @@ def _candidates(x: float, y: float, width: float) -> list[Box]:
     below, above = y + dot + gap, y - dot - gap - height
     boxes = []
     for top in (below, above):
-        for left in (x - width / 2, x - dot, x + dot - width):
-            boxes.append(Box(left, top, width, height))
-    boxes.append(Box(x + dot + gap, y - height / 2, width, height))
-    boxes.append(Box(x - dot - gap - width, y - height / 2, width, height))
+        boxes.append(Box(x - width / 2, top, width, height, "middle"))
+        boxes.append(Box(x - dot, top, width, height, "start"))
+        boxes.append(Box(x + dot - width, top, width, height, "end"))
+    boxes.append(Box(x + dot + gap, y - height / 2, width, height, "start"))
+    boxes.append(Box(x - dot - gap - width, y - height / 2, width, height, "end"))
     return boxes
 
 

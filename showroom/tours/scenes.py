@@ -370,9 +370,10 @@ def floor_plan(scenes: list[Scene] | Any, lang: str) -> list[dict[str, Any]]:
     labels = place_labels([(p["left"], p["top"], p["name"]) for p in spots])
     for spot, label in zip(spots, labels, strict=True):
         spot["label"] = {
-            "left": f"{label.left:.2f}%",
+            "left": f"{label.anchor:.2f}%",
             "top": f"{label.top:.2f}%",
-            "width": f"{label.width:.2f}%",
+            "shift": {"start": "0", "end": "-100%"}.get(label.align, "-50%"),
+            "max_width": f"{label.width:.2f}%",
         }
     return spots
 
