@@ -35,7 +35,13 @@ def test_staff_see_who_is_calling_and_what_led_them_here(session: Session) -> No
     call = call_for_booking(session, booking, now=booking.starts_at)
     context = call_context(session, call.id, "en")
     assert (context["name"], context["email"]) == ("Hanako Yamada", "hanako@example.com")
-    assert context["answers"] == [{"question": "Do you have a floor plan?", "answer": "No"}]
+    assert context["answers"] == [
+        {
+            "question": "Do you have a floor plan?",
+            "lead": "Do you have a floor plan? ",  # "… plan? No", never "… plan?: No"
+            "answer": "No",
+        }
+    ]
     assert (context["product"], context["view"]) == ("Sofa", "Living (29°)")
     assert [p["name"] for p in context["viewed"]] == ["Sofa"]
     assert [p["id"] for p in context["past"]] == [str(earlier.id)]
