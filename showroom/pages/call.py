@@ -91,6 +91,7 @@ class CallState(rx.State):
         "book_again": "",
     }
     _queue_watching: bool = False
+    _staff_watching: int = 0
 
     @rx.event
     async def load(self) -> list[EventSpec] | None:
@@ -112,7 +113,7 @@ class CallState(rx.State):
         chat = await self.get_state(ChatState)
         chat.open(self.consultation_id, "customer")
         chat.call_status = status  # known now; the watcher keeps it current
-        return [ChatState.watch, CallState.watch_queue]
+        return [ChatState.watch, CallState.watch_queue, CallState.watch_staff]
 
     def _read_place(self) -> bool:
         """Refresh the queue place; False once the call is no longer waiting."""
@@ -133,6 +134,34 @@ class CallState(rx.State):
         self.unanswered = place.unanswered
         self.estimate_min = -1 if place.estimate_s is None else math.ceil(place.estimate_s / 60)
         return place.status == "waiting"
+
+    @rx.event(background=True)
+    async def watch_staff(self) -> None:
+        """A transfer or a join changes who serves the customer: show the new name and photo."""
+        async with self:
+            consultation_id = self.consultation_id
+            if not consultation_id or self._staff_watching == consultation_id:
+                return
+            self._staff_watching = consultation_id
+        try:
+            async with get_broker().subscribe(chat_topic(consultation_id)) as changes:
+                while True:
+                    item = await changes.get()
+                    if item.get("kind") not in ("event", "status"):
+                        continue
+                    async with self:
+                        if self.consultation_id != consultation_id:
+                            return
+                        with session_scope() as session:
+                            call = session.get(Consultation, consultation_id)
+                            if call is not None:
+                                self._show_staff(staff_face(session, call))
+                    if item.get("status") == "ended":
+                        return
+        finally:
+            async with self:
+                if self._staff_watching == consultation_id:
+                    self._staff_watching = 0
 
     def _show_staff(self, face: StaffFace) -> None:
         self.staff_name, self.staff_joined = face.name, face.joined
