@@ -1,6 +1,6 @@
 """Every route string, and builders for the dynamic ones."""
 
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 INDEX = "/"
 TOUR = "/tour/[store_slug]/[scene_slug]"
@@ -54,6 +54,23 @@ def tour(
 
 def call(token: str) -> str:
     return f"/call/{token}"
+
+
+def path_params(pattern: str, path: str) -> dict[str, str]:
+    """A dynamic route's values by name from the browser's path: path_params(TOUR,
+    "/tour/aoyama/living") -> {"store_slug": "aoyama", "scene_slug": "living"}; {} when the
+    path is not of that route. (Reflex's `router.page.params` is deprecated.)"""
+    names = pattern.strip("/").split("/")
+    parts = path.split("?", 1)[0].strip("/").split("/")
+    if len(names) != len(parts):
+        return {}
+    values = {}
+    for name, part in zip(names, parts, strict=True):
+        if name.startswith("[") and name.endswith("]"):
+            values[name[1:-1]] = unquote(part)
+        elif name != part:
+            return {}
+    return values
 
 
 def last_segment(path: str) -> str:

@@ -20,7 +20,7 @@ from showroom.db import session_scope
 from showroom.identity import hash_password
 from showroom.models import Hotspot, Product, Scene, StaffMember, Stock, Store, WeeklyAvailability
 from showroom.settings import get_settings
-from showroom.tours.scenes import initials
+from showroom.tours.scenes import facing_most, initials
 
 log = logging.getLogger(__name__)
 
@@ -325,6 +325,8 @@ def _seed_scenes(session: Session, store: Store, products: dict[str, Product]) -
             name_ja=name_ja,
             sort_order=order,
             panorama_dir=f"{store.slug}/{spec.slug}",
+            # Open facing the products, not a bare wall.
+            initial_yaw=facing_most([yaw for yaw, _ in product_hotspots(spec).values()]),
             initial_pitch=INITIAL_PITCH,
         )
         session.add(scene)

@@ -452,7 +452,8 @@ class BookState(SlotPicker, rx.State):
 
     @rx.event
     async def load(self) -> EventSpec | None:
-        params, query = self.router.page.params, self.router.url.query_parameters
+        params = routes.path_params(routes.BOOK, self.router.url.path)
+        query = self.router.url.query_parameters
         self.ref = str(params.get("store_slug", ""))
         product = str(query.get("product", ""))
         self.product_id = int(product) if product.isdigit() else 0
@@ -658,7 +659,7 @@ class ManageState(SlotPicker, rx.State):
     booking: dict[str, str] = {}
 
     async def _open(self, purpose: str) -> bool:
-        self.token = str(self.router.page.params.get("booking_token", ""))
+        self.token = routes.last_segment(self.router.url.path)
         self.done_key, self.start, self.next_slots = "", "", []
         token, lang = self.token, (await self.get_state(SessionState)).lang
         try:

@@ -9,6 +9,7 @@ from typing import Any, cast
 import reflex as rx
 from reflex_base.event import EventSpec
 
+from consult.calls.after_call import customer_summary
 from consult.calls.consultations import ChatError, chat_topic, consultation_for_link, message_dict
 from consult.calls.intro import StaffFace, staff_face
 from consult.calls.queue import QueueError, give_up, leave_message, mark_unanswered, place_in_queue
@@ -25,6 +26,7 @@ from showroom.pages.chat import ChatState, cart_panel, chat_panel, publish_statu
 from showroom.pages.rating import rating_panel
 from showroom.pages.step_in import customer_notice
 from showroom.pubsub import get_broker
+from showroom.session_state import SessionState
 from showroom.settings import get_settings
 
 QUEUE_REFRESH_S = 2.0
@@ -83,11 +85,20 @@ class CallState(rx.State):
     staff_name: str = ""
     staff_photo: str = ""
     staff_joined: bool = False
+    # Once the call has ended: whom they spoke to, products shown, orders, book again.
+    summary: dict[str, Any] = {
+        "staff": "",
+        "photo": "",
+        "products": [],
+        "orders": [],
+        "book_again": "",
+    }
     _queue_watching: bool = False
+    _staff_watching: int = 0
 
     @rx.event
     async def load(self) -> list[EventSpec] | None:
-        self.token = str(self.router.page.params.get("call_token", ""))
+        self.token = routes.path_params(routes.CALL, self.router.url.path).get("call_token", "")
         try:
             with session_scope() as session:
                 consultation = consultation_for_link(session, get_settings().secret_key, self.token)
@@ -107,7 +118,12 @@ class CallState(rx.State):
         chat.call_status = status  # known now; the watcher keeps it current
         recording = await self.get_state(RecordingState)
         await recording.open_customer(self.consultation_id, self.token)
-        return [ChatState.watch, CallState.watch_queue, RecordingState.watch]
+        return [
+            ChatState.watch,
+            CallState.watch_queue,
+            CallState.watch_staff,
+            RecordingState.watch,
+        ]
 
     def _read_place(self) -> bool:
         """Refresh the queue place; False once the call is no longer waiting."""
@@ -128,6 +144,34 @@ class CallState(rx.State):
         self.unanswered = place.unanswered
         self.estimate_min = -1 if place.estimate_s is None else math.ceil(place.estimate_s / 60)
         return place.status == "waiting"
+
+    @rx.event(background=True)
+    async def watch_staff(self) -> None:
+        """A transfer or a join changes who serves the customer: show the new name and photo."""
+        async with self:
+            consultation_id = self.consultation_id
+            if not consultation_id or self._staff_watching == consultation_id:
+                return
+            self._staff_watching = consultation_id
+        try:
+            async with get_broker().subscribe(chat_topic(consultation_id)) as changes:
+                while True:
+                    item = await changes.get()
+                    if item.get("kind") not in ("event", "status"):
+                        continue
+                    async with self:
+                        if self.consultation_id != consultation_id:
+                            return
+                        with session_scope() as session:
+                            call = session.get(Consultation, consultation_id)
+                            if call is not None:
+                                self._show_staff(staff_face(session, call))
+                    if item.get("status") == "ended":
+                        return
+        finally:
+            async with self:
+                if self._staff_watching == consultation_id:
+                    self._staff_watching = 0
 
     def _show_staff(self, face: StaffFace) -> None:
         self.staff_name, self.staff_joined = face.name, face.joined
@@ -160,6 +204,21 @@ class CallState(rx.State):
             WAITING.closed(consultation_id)
             async with self:
                 self._queue_watching = False
+
+    @rx.event
+    async def load_summary(self) -> None:
+        if not self.consultation_id:
+            return
+        lang = (await self.get_state(SessionState)).lang
+        settings = get_settings()
+        with session_scope() as session:
+            self.summary = customer_summary(
+                session,
+                self.consultation_id,
+                lang,
+                key=settings.secret_key,
+                base_url=settings.public_url,
+            )
 
     @rx.event
     async def leave_message(self, form: dict[str, str]) -> None:
@@ -290,6 +349,97 @@ def unanswered_offer() -> rx.Component:
     )
 
 
+def summary_product(product: Any) -> rx.Component:
+    return rx.cond(
+        product["tour"].to(str) != "",
+        rx.link(product["name"].to(str), href=product["tour"].to(str), class_name="shown-product"),
+        rx.text(product["name"].to(str), class_name="shown-product"),
+    )
+
+
+def summary_order(order: Any) -> rx.Component:
+    return rx.hstack(
+        rx.text("#", order["number"].to(str), weight="bold"),
+        rx.text(order["total"].to(str)),
+        rx.badge(
+            T[order["state_key"].to(str)],
+            color_scheme=rx.match(
+                order["state"].to(str), ("paid", "grass"), ("awaiting", "blue"), "gray"
+            ),
+        ),
+        rx.cond(
+            order["link"].to(str) != "",
+            rx.link(
+                rx.button(T["call.pay"], size="1", color_scheme="grass"),
+                href=order["link"].to(str),
+                is_external=True,
+                class_name="summary-pay",
+            ),
+        ),
+        align="center",
+        spacing="2",
+        wrap="wrap",
+        class_name="summary-order",
+    )
+
+
+def after_call() -> rx.Component:
+    """The call has ended: a short summary instead of a bare "ended"."""
+    summary = CallState.summary
+    products = summary["products"].to(list[dict[str, str]])
+    orders = summary["orders"].to(list[dict[str, str]])
+    return rx.card(
+        rx.vstack(
+            rx.text(T["call.ended"], weight="bold", id="call-ended"),
+            rx.cond(
+                summary["staff"].to(str) != "",
+                rx.hstack(
+                    rx.avatar(
+                        src=summary["photo"].to(str),
+                        fallback=summary["staff"].to(str)[:1],
+                        size="3",
+                        radius="full",
+                    ),
+                    rx.text(T["after.spoke_with"], " ", rx.text.strong(summary["staff"].to(str))),
+                    align="center",
+                    id="summary-staff",
+                ),
+            ),
+            rx.cond(
+                products.length() > 0,
+                rx.vstack(
+                    rx.text(T["after.products"], size="2", color_scheme="gray"),
+                    rx.foreach(products, summary_product),
+                    spacing="1",
+                    id="summary-products",
+                ),
+            ),
+            rx.cond(
+                orders.length() > 0,
+                rx.vstack(
+                    rx.text(T["after.orders"], size="2", color_scheme="gray"),
+                    rx.foreach(orders, summary_order),
+                    spacing="2",
+                    id="summary-orders",
+                ),
+            ),
+            rx.cond(
+                summary["book_again"].to(str) != "",
+                rx.link(
+                    rx.button(T["after.book_again"], variant="soft"),
+                    href=summary["book_again"].to(str),
+                    id="book-again",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        id="call-summary",
+        on_mount=CallState.load_summary,
+    )
+
+
 def staff_card() -> rx.Component:
     """The member of staff, by name and photo: the one talking, or the one awaited."""
     return rx.cond(
@@ -344,7 +494,7 @@ def call_page() -> rx.Component:
                                 rx.callout(
                                     T["queue.message_sent"], color_scheme="green", id="message-left"
                                 ),
-                                rx.callout(T["call.ended"], id="call-ended"),
+                                after_call(),
                             ),
                             call_video(
                                 consultation_id=CallState.consultation_id,

@@ -489,7 +489,11 @@ def payment_card(message: Any) -> rx.Component:
                 rx.text(T["pay.refunded"], " ", card["refunded"].to(str), size="1"),
             ),
             rx.cond(
-                (ChatState.sender == "customer") & payable & (card["link"].to(str) != ""),
+                # Once the call has ended, the summary above offers what can still be paid.
+                (ChatState.sender == "customer")
+                & payable
+                & (card["link"].to(str) != "")
+                & (ChatState.call_status != "ended"),
                 rx.hstack(
                     rx.link(
                         rx.button(T["call.pay"], color_scheme="grass", id="pay-link"),

@@ -78,7 +78,7 @@ class GuideState(rx.State):
 
     @rx.event
     async def open_customer(self) -> EventSpec | None:
-        token = str(self.router.page.params.get("call_token", ""))
+        token = routes.path_params(routes.CALL, self.router.url.path).get("call_token", "")
         try:
             with session_scope() as session:
                 consultation_id = consultation_for_link(
@@ -93,7 +93,9 @@ class GuideState(rx.State):
     @rx.event
     async def open_staff(self) -> EventSpec | None:
         who = (await self.get_state(SessionState)).current_staff()
-        raw_id = str(self.router.page.params.get("consultation_id", ""))
+        raw_id = routes.path_params(routes.STAFF_CALL, self.router.url.path).get(
+            "consultation_id", ""
+        )
         if who is None or not raw_id.isdigit():
             self._reset(0, "")
             return None

@@ -66,7 +66,7 @@ class StaffCallState(rx.State):
         if redirect is not None or session_state.forbidden:
             return redirect
         who = session_state.current_staff()
-        raw_id = str(self.router.page.params.get("consultation_id", ""))
+        raw_id = routes.last_segment(self.router.url.path)
         if who is None or not raw_id.isdigit():
             self.error_key = "link.invalid"
             return None

@@ -98,6 +98,8 @@ class TourState(rx.State):
     # "Call now": asking the caller's optional name and language first (the staff id asked
     # for, "" for whoever is free); `intro_error` is a translated reason.
     intro_open: bool = False
+    # A view to turn to (radians; a new seq turns again): a product picked from the menu.
+    face: dict[str, float] = {}
     intro_for: str = ""
     intro_error: str = ""
 
@@ -105,7 +107,8 @@ class TourState(rx.State):
 
     @rx.event
     async def load(self) -> list[EventSpec] | None:
-        params = self.router.page.params
+        params = routes.path_params(routes.TOUR, self.router.url.path)
+        self.face, self.intro_open = {}, False
         lang = await self._lang()
         await self._leave_scene()
         try:
@@ -273,6 +276,17 @@ class TourState(rx.State):
         if here and there:
             travel = bearing((here["x"], here["y"]), (there["x"], there["y"]))
         return rx.redirect(self._scene_link(slug, travel))
+
+    @rx.event
+    async def pick_product(self, marker_id: str) -> EventSpec | None:
+        """From "Products here": turn the view to the product, then open its panel."""
+        marker = next((m for m in self.markers if m["id"] == str(marker_id)), None)
+        if marker is None or marker["kind"] != "product":
+            return None
+        seq = self.face.get("seq", 0) + 1
+        self.face = {"yaw": float(marker["yaw"]), "pitch": float(marker["pitch"]), "seq": seq}
+        await self._open_product(int(marker["product_id"]), await self._lang())
+        return rx.call_script(FOCUS_PANEL)
 
     @rx.event
     async def open_marker(self, marker_id: str) -> EventSpec | None:
@@ -492,6 +506,7 @@ TOGGLE_WISH: Any = TourState.toggle_wish
 SHOW_PRODUCT: Any = TourState.show_product
 GO_TO_SCENE: Any = TourState.go_to_scene
 OPEN_MARKER: Any = TourState.open_marker
+PICK_PRODUCT: Any = TourState.pick_product
 CALL_STAFF: Any = TourState.call_staff
 STAFF_CHOICES: Any = TourState.staff_choices
 WISH_IDS: Any = TourState.wish_ids
@@ -626,23 +641,38 @@ def product_panel() -> rx.Component:
                             T[TourState.wish_error], color_scheme="red", size="2", role="alert"
                         ),
                     ),
-                    rx.text(T["tour.ask_title"], weight="bold", size="3"),
-                    rx.hstack(
-                        rx.button(
-                            T["tour.ask_call"],
-                            on_click=TourState.call_now,
-                            color_scheme="grass",
-                            flex="1",
-                            id="ask-call",
+                    # Kept in view at the panel's foot while the rest scrolls (a phone shows
+                    # only part of the panel): calling or booking is what the panel is for.
+                    rx.vstack(
+                        rx.text(T["tour.ask_title"], weight="bold", size="3"),
+                        rx.hstack(
+                            rx.button(
+                                T["tour.ask_call"],
+                                on_click=TourState.call_now,
+                                color_scheme="grass",
+                                flex="1",
+                                id="ask-call",
+                            ),
+                            rx.button(
+                                T["tour.ask_book"],
+                                on_click=TourState.ask_staff,
+                                variant="soft",
+                                flex="1",
+                                id="ask-staff",
+                            ),
+                            width="100%",
                         ),
-                        rx.button(
-                            T["tour.ask_book"],
-                            on_click=TourState.ask_staff,
-                            variant="soft",
-                            flex="1",
-                            id="ask-staff",
-                        ),
+                        spacing="2",
                         width="100%",
+                        position="sticky",
+                        bottom="calc(-1 * var(--card-padding))",
+                        padding_top="0.5em",
+                        padding_bottom="var(--card-padding)",
+                        margin_bottom="calc(-1 * var(--card-padding))",
+                        background="var(--color-panel-solid)",
+                        border_top="1px solid var(--gray-a5)",
+                        z_index="1",
+                        id="product-ask",
                     ),
                     spacing="3",
                 ),
@@ -655,6 +685,9 @@ def product_panel() -> rx.Component:
                 max_height=["72%", "72%", "calc(100% - 6em)"],
                 overflow_y="auto",
                 z_index="200",
+                # Opaque: hotspot labels behind the panel must not show through it.
+                background="var(--color-panel-solid)",
+                style={"--card-background-color": "var(--color-panel-solid)"},
                 role="dialog",
                 aria_label=product["name"].to(str),
                 id="product-panel",
@@ -687,7 +720,7 @@ def products_menu() -> rx.Component:
                 TourState.markers,
                 lambda m: rx.cond(
                     m["kind"] == "product",
-                    rx.menu.item(m["label"].to(str), on_select=OPEN_MARKER(m["id"].to(str))),
+                    rx.menu.item(m["label"].to(str), on_select=PICK_PRODUCT(m["id"].to(str))),
                 ),
             ),
         ),
@@ -905,6 +938,7 @@ def floor_plan() -> rx.Component:
         PLAN.length() > 1,
         rx.box(
             rx.foreach(TourState.plan, plan_spot),
+            rx.foreach(TourState.plan, plan_label),
             position="absolute",
             left="0.8em",
             bottom="3.6em",
@@ -918,6 +952,31 @@ def floor_plan() -> rx.Component:
             aria_label=T["tour.floor_plan"],
             id="floor-plan",
         ),
+    )
+
+
+def plan_label(spot: Any) -> rx.Component:
+    """The scene's name where `floor_plan` placed it: clear of the others, inside the plan."""
+    label = spot["label"].to(dict[str, str])
+    return rx.text(
+        spot["name"].to(str),
+        position="absolute",
+        left=label["left"],
+        top=label["top"],
+        transform="translateX(" + label["shift"] + ")",
+        width="max-content",
+        max_width=label["max_width"],
+        text_align="center",
+        color="white",
+        font_size="10px",
+        line_height="12px",
+        white_space="nowrap",
+        overflow="hidden",
+        text_overflow="ellipsis",
+        text_shadow="0 0 3px rgba(0,0,0,0.9)",
+        pointer_events="none",
+        aria_hidden="true",
+        class_name="plan-label",
     )
 
 
@@ -964,19 +1023,6 @@ def plan_spot(spot: Any) -> rx.Component:
             },
             class_name="plan-spot",
         ),
-        rx.text(
-            spot["name"].to(str),
-            position="absolute",
-            top="9px",
-            left="-40px",
-            width="80px",
-            text_align="center",
-            color="white",
-            font_size="10px",
-            line_height="1.1",
-            pointer_events="none",
-            aria_hidden="true",
-        ),
         position="absolute",
         left=spot["left"].to(str) + "%",
         top=spot["top"].to(str) + "%",
@@ -999,6 +1045,7 @@ def stage() -> rx.Component:
             lang=SessionState.viewer_texts,
             autorotate_delay=AUTOROTATE_IDLE_MS,
             gyroscope=True,
+            target_view=rx.cond(TourState.face, TourState.face, None),
             on_marker_click=TourState.open_marker,
             on_view_change=TourState.record_view,
         ),

@@ -33,6 +33,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "context.language": ("Language", "言語"),
     # Who the customer talks to (call page)
     "call.talking_with": ("You are talking with", "担当スタッフ"),
-    "call.waiting_for_named": ("Waiting for", "お待ちのスタッフ："),
+    "call.waiting_for_named": ("Waiting for", "お待ちのスタッフ"),
     "media.waiting_for_named": ("Waiting for {name} to join…", "{name}の参加を待っています…"),
+    # After the call (the customer's summary)
+    "after.spoke_with": ("You spoke with", "担当"),
+    "after.products": ("Products shown", "ご紹介した商品"),
+    "after.orders": ("Your orders", "ご注文"),
+    "after.book_again": ("Book another consultation", "もう一度予約する"),
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from showroom.i18n import format_price
 from showroom.models import Hotspot, Product, Scene, Stock, Store
+from showroom.tours.plan_labels import place_labels
 
 FEW_LEFT = 3  # at or below this, the badge says "only a few left"
 SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -354,7 +355,7 @@ def floor_plan(scenes: list[Scene] | Any, lang: str) -> list[dict[str, Any]]:
     xs, ys = [s.plan_x for s in placed], [s.plan_y for s in placed]
     span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    return [
+    spots = [
         {
             "slug": s.slug,
             "name": localised(s, "name", lang),
@@ -366,6 +367,37 @@ def floor_plan(scenes: list[Scene] | Any, lang: str) -> list[dict[str, Any]]:
         }
         for s in placed
     ]
+    labels = place_labels([(p["left"], p["top"], p["name"]) for p in spots])
+    for spot, label in zip(spots, labels, strict=True):
+        spot["label"] = {
+            "left": f"{label.anchor:.2f}%",
+            "top": f"{label.top:.2f}%",
+            "shift": {"start": "0", "end": "-100%"}.get(label.align, "-50%"),
+            "max_width": f"{label.width:.2f}%",
+        }
+    return spots
+
+
+def facing_most(yaws: Sequence[float], half_width: float = math.radians(35)) -> float:
+    """The yaw that shows the most of these directions at once (their middle): where a scene
+    should open so that the products are in view, not a bare wall. 0 when there are none."""
+    best: list[float] = []
+    for anchor in yaws:
+        seen = [y for y in yaws if abs(_turn(y - anchor)) <= 2 * half_width]
+        # Centre the window on the group: keep those within one window width of each other.
+        middle = _circular_mean(seen)
+        seen = [y for y in yaws if abs(_turn(y - middle)) <= half_width]
+        if len(seen) > len(best):
+            best = seen
+    return round(_circular_mean(best), 4) if best else 0.0
+
+
+def _turn(angle: float) -> float:
+    return math.atan2(math.sin(angle), math.cos(angle))
+
+
+def _circular_mean(angles: Sequence[float]) -> float:
+    return math.atan2(sum(math.sin(a) for a in angles), sum(math.cos(a) for a in angles))
 
 
 def heading(yaw: float, north_offset: float) -> float:

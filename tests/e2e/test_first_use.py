@@ -4,13 +4,21 @@ booking form's missing answer."""
 
 from __future__ import annotations
 
+import itertools
 import re
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, ContextFactory, RunningApp, log_in
 from tests.e2e.test_booking import AREA_QUESTION, pick_slot
-from tests.e2e.test_commerce import call_between, show_product
+from tests.e2e.test_commerce import (
+    add_to_cart,
+    call_between,
+    set_stock_and_price,
+    show_product,
+    store_rules,
+)
 
 SERVER_S = 30_000
 
@@ -76,10 +84,10 @@ def test_chat_cards_keep_their_height_and_the_chat_scrolls_to_the_newest(
     for side in (customer, staff):
         log = side.locator("#chat-log")
         assert log.evaluate("(el) => el.scrollHeight > el.clientHeight"), "the chat scrolls"
+        for card in card_layout(side):  # still not squeezed by the longer conversation
+            assert card["height"] >= card["natural"] - 1 and card["inside"] == 1, card
         expect(log.get_by_text("Message number 5")).to_be_in_viewport()
         assert newest_in_view(side)
-        for card in card_layout(side):
-            assert card["height"] >= card["natural"] - 1
 
 
 AIKO = "佐藤 愛子 (Aiko Sato)"
@@ -222,3 +230,262 @@ def test_the_booking_form_marks_the_missing_answer(app: RunningApp, page: Page) 
     expect(area).to_be_focused()
     expect(plan).to_have_attribute("aria-invalid", "false")
     expect(page.locator(".field-error")).to_have_count(1)
+
+
+def view_yaw(page: Page) -> float:
+    return float(page.evaluate("() => window.__psv.getPosition().yaw"))
+
+
+def test_picking_a_product_from_the_menu_turns_the_view_to_it(app: RunningApp, page: Page) -> None:
+    page.goto(f"{app.url}/tour/aoyama/living?yaw=180&pitch=0")  # facing away from the sofa
+    page.locator(
+        "[data-testid=panorama-viewer][data-ready='true'][data-panorama$='/living/']"
+    ).wait_for(timeout=SERVER_S)
+    page.get_by_role("button", name="Products here").click()
+    page.get_by_role("menuitem", name=re.compile("Kumo lounge chair")).click()
+    expect(page.get_by_role("dialog", name="Kumo lounge chair")).to_be_visible(timeout=SERVER_S)
+    target = page.evaluate(
+        """() => { const m = window.__psv.getPlugin('markers').getMarkers()
+                     .find((m) => m.config.html.includes('Kumo lounge chair'));
+                   return m.config.position.yaw; }"""
+    )
+    page.wait_for_function(
+        """(target) => { const yaw = window.__psv.getPosition().yaw;
+                         return Math.abs(Math.atan2(Math.sin(yaw - target),
+                                                    Math.cos(yaw - target))) < 0.05; }""",
+        arg=target,
+        timeout=SERVER_S,
+    )
+    page.screenshot(path=ARTIFACTS / "first-use-product-faced.png")
+
+
+def test_the_dining_room_opens_facing_its_products(app: RunningApp, page: Page) -> None:
+    page.goto(f"{app.url}/tour/aoyama/dining")
+    page.locator(
+        "[data-testid=panorama-viewer][data-ready='true'][data-panorama$='/dining/']"
+    ).wait_for(timeout=SERVER_S)
+    stage = page.locator("[data-testid=panorama-viewer]").bounding_box()
+    assert stage is not None
+    pills = page.locator("[data-testid=panorama-viewer] .showroom-psv-pill")
+    expect(pills.first).to_be_visible(timeout=SERVER_S)
+    seen = 0
+    for number in range(pills.count()):
+        box = pills.nth(number).bounding_box()
+        if (
+            box
+            and stage["x"] <= box["x"]
+            and box["x"] + box["width"] <= stage["x"] + stage["width"]
+        ):
+            seen += 1
+    assert seen >= 2, "the scene opens with its products in view"
+    page.screenshot(path=ARTIFACTS / "first-use-dining-opens.png")
+
+
+def label_boxes(page: Page) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    box = page.locator("#floor-plan").bounding_box()
+    assert box is not None
+    plan = {"x": box["x"], "y": box["y"], "width": box["width"], "height": box["height"]}
+    labels = page.locator("#floor-plan .plan-label").evaluate_all(
+        """(els) => els.map((el) => { const r = el.getBoundingClientRect();
+             return {x: r.left, y: r.top, width: r.width, height: r.height,
+                     text: el.textContent, clipped: el.scrollWidth > el.clientWidth + 1}; })"""
+    )
+    return plan, labels
+
+
+def test_floor_plan_labels_neither_overlap_nor_spill_out(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    # A scene not yet placed on the plan sits at its origin, next to Entrance.
+    app.python(
+        "from showroom.db import session_scope\nfrom showroom.models import Scene, Store\n"
+        "with session_scope() as s:\n"
+        "    store = s.query(Store).filter_by(slug='aoyama').one()\n"
+        "    entrance = s.query(Scene).filter_by(store_id=store.id, slug='entrance').one()\n"
+        "    s.add(Scene(store_id=store.id, slug='plan-annex', name_en='Storeroom', name_ja='倉庫',"
+        " sort_order=90, panorama_dir=entrance.panorama_dir, panorama_meta=entrance.panorama_meta))"
+    )
+    try:
+        for locale, size in (("en-GB", (1280, 800)), ("ja-JP", (390, 844))):
+            page = browser_context(locale=locale).pages[0]
+            page.set_viewport_size({"width": size[0], "height": size[1]})
+            page.goto(f"{app.url}/tour/aoyama/entrance")
+            # Every scene on the plan has its name (other tests may have added scenes).
+            expect(
+                page.locator("#floor-plan .plan-label").filter(
+                    has_text=re.compile("Storeroom|倉庫")
+                )
+            ).to_be_visible(timeout=SERVER_S)
+            expect(page.locator("#floor-plan .plan-label")).to_have_count(
+                page.locator("#floor-plan .plan-spot").count()
+            )
+            plan, labels = label_boxes(page)
+            for label in labels:
+                assert not label["clipped"], label
+                assert (
+                    plan["x"] <= label["x"]
+                    and label["x"] + label["width"] <= plan["x"] + plan["width"]
+                ), (plan, label)
+                assert (
+                    plan["y"] <= label["y"]
+                    and label["y"] + label["height"] <= plan["y"] + plan["height"]
+                ), (plan, label)
+            for a, b in itertools.combinations(labels, 2):
+                apart = (
+                    a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                    or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
+                )  # fmt: skip
+                assert apart, (a, b)
+            page.screenshot(path=ARTIFACTS / f"first-use-plan-{locale}-{size[0]}.png")
+    finally:
+        app.python(
+            "from showroom.db import session_scope\nfrom showroom.models import Scene\n"
+            "with session_scope() as s: s.query(Scene).filter_by(slug='plan-annex').delete()"
+        )
+
+
+def test_on_a_phone_the_product_panel_shows_call_and_book_and_hides_the_tour_behind(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    for locale in ("en-GB", "ja-JP"):
+        page = browser_context(locale=locale).pages[0]
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{app.url}/tour/aoyama/living?product=SOFA-001")
+        page.locator("[data-testid=panorama-viewer][data-ready='true']").wait_for(timeout=SERVER_S)
+        panel = page.locator("#product-panel")
+        expect(panel).to_be_visible(timeout=SERVER_S)
+        box = panel.bounding_box()
+        assert box is not None
+        # Without scrolling the panel or the page, both buttons are in view.
+        for button in ("#ask-call", "#ask-staff"):
+            expect(page.locator(button)).to_be_in_viewport(ratio=1.0)
+            inner = page.locator(button).bounding_box()
+            assert inner is not None
+            assert (
+                box["y"] <= inner["y"] and inner["y"] + inner["height"] <= box["y"] + box["height"]
+            ), (box, inner)
+        # Opaque: nothing of the panorama or its hotspot labels shows through.
+        alpha = panel.evaluate(
+            """(el) => { const after = getComputedStyle(el, '::after').backgroundColor;
+                         const a = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/);
+                           if (!m) return 0; const p = m[1].split(',');
+                           return p.length > 3 ? Number(p[3]) : 1; };
+                         return Math.max(a(getComputedStyle(el).backgroundColor), a(after)); }"""
+        )
+        assert alpha == 1, alpha
+        page.screenshot(path=ARTIFACTS / f"first-use-phone-panel-{locale}.png")
+
+
+def test_after_the_call_the_customer_sees_a_summary(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    set_stock_and_price(app, "LAMP-002", 5, 18500)
+    store_rules(app)
+    customer, staff, _call = call_between(app, browser_context, "aiko@showroom.example", "Ren")
+    show_product(staff, "brass", "Brass table lamp")
+    add_to_cart(customer, "Brass table lamp")
+    expect(staff.locator("#cart-total")).to_have_text("¥18,500", timeout=SERVER_S)
+    staff.locator("#request-payment").click()
+    expect(customer.locator(".payment-card #pay-link")).to_be_visible(timeout=SERVER_S)
+    staff.locator("#end-call").click()
+
+    summary = customer.locator("#call-summary")
+    expect(summary.locator("#call-ended")).to_have_text("This consultation has ended.")
+    expect(summary.locator("#summary-staff")).to_have_text(
+        f"You spoke with {AIKO}", timeout=SERVER_S
+    )
+    lamp = summary.locator("#summary-products").get_by_role("link", name="Brass table lamp")
+    expect(lamp).to_have_attribute("href", re.compile(r"^/tour/aoyama/[a-z]+\?.*LAMP-002"))
+    order = summary.locator(".summary-order")
+    expect(order).to_have_count(1)
+    expect(order).to_contain_text("¥18,500")
+    expect(order).to_contain_text("Waiting for payment")
+    expect(order.locator(".summary-pay")).to_have_attribute("href", re.compile(r".*/pay/.+"))
+    # The chat's own "Pay now" is gone: the summary is where to pay now.
+    expect(customer.locator("#chat-log #pay-link")).to_have_count(0)
+    expect(summary.locator("#book-again")).to_have_attribute("href", "/book/aoyama")
+    customer.screenshot(path=ARTIFACTS / "first-use-after-call.png", full_page=True)
+    lamp.click()
+    customer.wait_for_url(re.compile(r".*/tour/aoyama/.*LAMP-002.*"), timeout=SERVER_S)
+    expect(customer.get_by_role("dialog", name="Brass table lamp")).to_be_visible(timeout=SERVER_S)
+
+
+def test_our_pages_raise_no_deprecation_warnings(app: RunningApp, page: Page) -> None:
+    """Reflex's RouterData.page is deprecated: the tour, booking and call pages read their
+    route's values from the URL (a start used to log the warning for each of them)."""
+    page.goto(f"{app.url}/tour/aoyama/entrance")
+    page.locator("[data-testid=panorama-viewer][data-ready='true']").wait_for(timeout=SERVER_S)
+    page.goto(f"{app.url}/book/aoyama")
+    expect(page.locator("#booking-days button[data-day]").first).to_be_visible(timeout=SERVER_S)
+    page.goto(f"{app.url}/call/not-a-valid-token")
+    expect(page.locator("#call-error")).to_be_visible(timeout=SERVER_S)
+    assert "RouterData.page" not in app.log.read_text(errors="replace")
+
+
+def fits_the_phone(page: Page) -> None:
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width}px wide on a 390px phone"
+
+
+def test_the_same_first_steps_in_japanese_on_a_phone(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    """The walk-in's name and language, waiting for staff, cards in the chat and the summary
+    after the call, in Japanese at 390x844: translated, and nothing wider than the phone."""
+    set_stock_and_price(app, "LAMP-002", 5, 18500)
+    store_rules(app)
+    customer = browser_context(locale="ja-JP").pages[0]
+    customer.set_viewport_size({"width": 390, "height": 844})
+    customer.goto(f"{app.url}/tour/aoyama/entrance")
+    customer.locator("[data-testid=panorama-viewer][data-ready='true']").wait_for(timeout=SERVER_S)
+    customer.locator("#call-now").click()
+    intro = customer.get_by_role("dialog", name="おつなぎする前に")
+    expect(intro).to_be_visible(timeout=SERVER_S)
+    expect(intro.get_by_label("通話の言語")).to_have_value("ja")
+    intro.get_by_label("お名前（任意）").fill("森 花")
+    customer.screenshot(path=ARTIFACTS / "first-use-phone-ja-intro.png")
+    intro.get_by_role("button", name="順番待ちに入る").click()
+    customer.wait_for_url(re.compile(r".*/call/[^/]+/?$"), timeout=SERVER_S)
+    expect(customer.locator("#lobby-join")).to_be_enabled(timeout=SERVER_S)
+    customer.locator("#lobby-join").click()
+    expect(customer.locator("#call-waiting-other")).to_have_text(
+        "相手の参加を待っています…", timeout=SERVER_S
+    )
+    fits_the_phone(customer)
+    customer.screenshot(path=ARTIFACTS / "first-use-phone-ja-waiting.png", full_page=True)
+
+    staff = browser_context().pages[0]
+    log_in(staff, app, "aiko@showroom.example")
+    staff.wait_for_url(re.compile(r".*/staff/?$"))
+    card = staff.locator(".queue-call").filter(has_text="森 花")
+    expect(card.locator(".queue-language")).to_have_text("Japanese", timeout=SERVER_S)
+    card.get_by_role("button", name="Accept").click()
+    staff.wait_for_url(re.compile(r".*/staff/call/\d+/?$"), timeout=SERVER_S)
+    expect(customer.locator("#call-waiting-other")).to_have_text(
+        f"{AIKO}の参加を待っています…", timeout=SERVER_S
+    )
+    expect(customer.locator("#call-staff")).to_contain_text("担当スタッフ")
+    customer.screenshot(path=ARTIFACTS / "first-use-phone-ja-staff.png", full_page=True)
+
+    send_chat(customer, "ランプを探しています。")
+    send_chat(staff, "こちらはいかがでしょう。")
+    show_product(staff, "washi", "Washi floor lamp")
+    show_product(staff, "brass", "Brass table lamp")
+    cards = customer.locator("#chat-log .product-card")
+    expect(cards).to_have_count(2, timeout=SERVER_S)
+    expect(cards.last.get_by_role("button", name="カートに追加")).to_be_visible()
+    for box in card_layout(customer):
+        assert box["height"] >= box["natural"] - 1 and box["inside"] == 1, box
+    assert newest_in_view(customer)
+    fits_the_phone(customer)
+    customer.locator("#chat-log").scroll_into_view_if_needed()
+    customer.screenshot(path=ARTIFACTS / "first-use-phone-ja-chat.png")
+
+    staff.locator("#end-call").click()
+    summary = customer.locator("#call-summary")
+    expect(summary.locator("#summary-staff")).to_contain_text(AIKO, timeout=SERVER_S)
+    expect(summary.locator("#summary-products")).to_contain_text("ご紹介した商品")
+    expect(summary.locator("#book-again")).to_have_text("もう一度予約する")
+    fits_the_phone(customer)
+    summary.scroll_into_view_if_needed()
+    customer.screenshot(path=ARTIFACTS / "first-use-phone-ja-summary.png")

@@ -270,6 +270,8 @@ def test_transfer_reaches_a_colleague_without_the_customer_rejoining(
     expect(ken.locator("#handover")).to_contain_text("Wants the lounge chair in wool")
     # The customer stayed on the same page, is told, and talks to Ken now.
     expect(customer.locator("#chat-log")).to_contain_text("You are now talking to 鈴木 健")
+    # ... by name and photo, too, beside the call.
+    expect(customer.locator("#call-staff-name")).to_have_text("鈴木 健 (Ken Suzuki)")
     expect(customer.locator("#chat-log")).not_to_contain_text("lounge chair in wool")
     ken.locator("#chat-input").fill("Hello, this is Ken.")
     ken.locator("#chat-send").click()

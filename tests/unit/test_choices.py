@@ -26,3 +26,16 @@ def test_a_text_choice_is_one_of_the_allowed() -> None:
     assert chosen_text("refund everything", allowed, "") == ""
     assert chosen_text(None, allowed, "sold") == "sold"
     assert chosen_text(True, allowed, "") == ""
+
+
+def test_a_routes_values_come_from_the_path() -> None:
+    from showroom import routes
+
+    assert routes.path_params(routes.TOUR, "/tour/aoyama/living/") == {
+        "store_slug": "aoyama",
+        "scene_slug": "living",
+    }
+    assert routes.path_params(routes.CALL, "/call/abc.def?x=1") == {"call_token": "abc.def"}
+    assert routes.path_params(routes.BOOK, "/book/%E9%9D%92%E5%B1%B1") == {"store_slug": "青山"}
+    assert routes.path_params(routes.STAFF_CALL, "/call/abc") == {}
+    assert routes.path_params(routes.TOUR, "/tour/aoyama") == {}

@@ -58,3 +58,29 @@ def test_the_customer_sees_whom_they_wait_for_then_who_talks(session: Session) -
     accept(session, anyone.id, aiko.id, store.id)
     face = staff_face(session, anyone)
     assert (face.name, face.joined) == (aiko.display_name, True)
+
+
+def test_after_the_call_the_customer_gets_who_what_and_how_to_book_again(
+    session: Session,
+) -> None:
+    from consult.calls.after_call import customer_summary
+    from consult.commerce.cart import push_card
+
+    store = factories.store(session)
+    aiko = factories.staff(session, store)
+    sofa = factories.product(session)
+    lamp = factories.product(session, sku="LAMP-001", name_en="Lamp", name_ja="ランプ")
+    factories.hotspot(session, factories.scene(session, store), product_row=sofa)
+    set_presence(session, aiko.id, "available")
+    call = start_walk_in(session, store.id, customer_name="Mia", language="en")
+    accept(session, call.id, aiko.id, store.id)
+    for product in (sofa, lamp, sofa):  # the sofa shown twice: listed once
+        push_card(session, call.id, aiko.id, product.id)
+
+    summary = customer_summary(session, call.id, "ja", key="k", base_url="http://127.0.0.1")
+    assert summary["staff"] == aiko.display_name
+    assert [p["name"] for p in summary["products"]] == ["ソファ", "ランプ"]
+    assert summary["products"][0]["tour"].startswith(f"/tour/{store.slug}/living")
+    assert summary["products"][1]["tour"] == ""  # not in the tour: shown without a link
+    assert summary["orders"] == []
+    assert summary["book_again"] == f"/book/{store.slug}"
