@@ -239,3 +239,18 @@ def websocket_status(app: RunningApp, origin: str) -> int:
         sock.sendall(request.encode())
         answer = sock.recv(4096).decode("latin-1")
     return int(answer.split()[1])
+
+
+def test_a_new_calendar_link_stops_the_old_one(app: RunningApp, page: Page) -> None:
+    log_in(page, app, "mia@showroom.example")
+    page.wait_for_url(re.compile(r".*/staff/?$"))
+    feed = page.locator("#calendar-feed")
+    expect(feed).to_contain_text("/api/staff/calendar/")
+    old = feed.inner_text().strip()
+    assert httpx.get(old, timeout=10).status_code == 200
+    page.locator("#new-feed-link").click()
+    expect(feed).not_to_have_text(old)
+    new = feed.inner_text().strip()
+    assert httpx.get(new, timeout=10).status_code == 200
+    gone = httpx.get(old, timeout=10)
+    assert gone.status_code == 404 and gone.json()["error"] == "not_found"
