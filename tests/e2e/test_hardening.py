@@ -193,6 +193,9 @@ def test_the_session_cookie_is_httponly_and_every_answer_has_security_headers(
         assert answer.headers["x-frame-options"] == "DENY", url
         assert answer.headers["x-content-type-options"] == "nosniff", url
         assert answer.headers["referrer-policy"] == "same-origin", url
+    odd = httpx.get(f"{app.url}/api/catalogue/products/a%0Ab", timeout=10)  # not Reflex's text
+    assert (odd.status_code, odd.json()["error"]) == (404, "not_found")
+    assert "content-security-policy" in odd.headers
     page.locator("#logout").click()
     page.wait_for_url(re.compile(r".*/login/?$"))
     assert not [c for c in page.context.cookies() if c["name"] == "showroom_session"]
