@@ -143,7 +143,7 @@ async def calendar_feed(request: Request) -> Response:
     settings = get_settings()
     try:
         with session_scope() as session:
-            staff_id = staff_for_feed(settings.secret_key, request.path_params["token"])
+            staff_id = staff_for_feed(session, settings.secret_key, request.path_params["token"])
             body = staff_feed(
                 session, staff_id, base_url=settings.public_url, key=settings.secret_key
             )

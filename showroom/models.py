@@ -168,6 +168,9 @@ class StaffMember(Base):
     # 'offline' once `presence_at` (the last sign of an open staff page) is too old.
     presence: Mapped[str] = mapped_column(String(16), default="offline")
     presence_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the calendar feed link was last made: it works for a year from then, and making a
+    # new one (the staff page's button) stops the old one.
+    feed_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class StaffSession(Base):

@@ -15,6 +15,7 @@ logins are throttled per account and per address (`showroom.login_throttle`) and
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
 
@@ -43,6 +44,17 @@ def _wants_json(request: Request) -> bool:
 def _foreign_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
     return origin is not None and origin not in public_origins()
+
+
+def client_address(request: Request) -> str:
+    """The caller's address for the throttle: the socket's peer, or behind N trusted reverse
+    proxies (SHOWROOM_TRUSTED_PROXY_HOPS=N) the address the outermost of them saw. A client
+    can write anything into X-Forwarded-For, so without trusted proxies it is ignored."""
+    peer = request.client.host if request.client else "unknown"
+    hops = int(os.environ.get("SHOWROOM_TRUSTED_PROXY_HOPS", "0") or 0)
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
+    forwarded = [a for a in forwarded if a]
+    return forwarded[-hops] if hops and len(forwarded) >= hops else peer
 
 
 def _safe_next(target: str) -> str:
@@ -103,7 +115,7 @@ async def login(request: Request) -> Response:
     next_path = _safe_next(form.get("next", [""])[0])
     if not email or not password:
         return _refused(request, 400, "missing_fields", next_path)
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     attempt = await run_in_threadpool(_attempt, email, password, client)
     token, who, wait = attempt.token, attempt.who, attempt.wait_s
     if wait:

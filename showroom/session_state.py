@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import partialmethod
 
 import reflex as rx
 from reflex_base.event import EventSpec
@@ -41,24 +42,24 @@ class SessionState(rx.State):
     def switch_language(self) -> None:
         self.lang_cookie = "en" if self.lang == "ja" else "ja"
 
-    def ensure_visitor(self) -> str:
+    def _ensure_visitor(self) -> str:
         if not self.visitor_id:
             self.visitor_id = secrets.token_urlsafe(16)
         return self.visitor_id
 
-    def session_token(self) -> str:
+    def _session_token(self) -> str:
         """The session cookie the browser sent when it opened this page's connection. The
         server sets it HttpOnly (`showroom.session_routes`): no page script, and no state
         var, ever holds it; each event checks it against the database again."""
         return cookie_parser(self.router.headers.cookie or "").get(SESSION_COOKIE, "")
 
-    def current_staff(self) -> StaffIdentity | None:
+    def _current_staff(self) -> StaffIdentity | None:
         with session_scope() as session:
-            return identify(session, self.session_token())
+            return identify(session, self._session_token())
 
-    def authorise(self, required_role: str) -> EventSpec | None:
+    def _authorise(self, required_role: str) -> EventSpec | None:
         """Fill in who is logged in; redirect to login if nobody, mark forbidden if wrong role."""
-        who = self.current_staff()
+        who = self._current_staff()
         self.forbidden = False
         if who is None:
             self.staff_id, self.staff_name, self.role = 0, "", ""
@@ -66,3 +67,10 @@ class SessionState(rx.State):
         self.staff_id, self.staff_name, self.role = who.staff_id, who.display_name, who.role
         self.forbidden = not who.may(required_role)
         return None
+
+    # Helpers for the pages, not events: every public method of a state is an event the
+    # browser can call by name, and these must not be (a browser must not ask for the token).
+    ensure_visitor = partialmethod(_ensure_visitor)
+    session_token = partialmethod(_session_token)
+    current_staff = partialmethod(_current_staff)
+    authorise = partialmethod(_authorise)

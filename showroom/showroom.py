@@ -11,6 +11,7 @@ from typing import Any
 
 import reflex as rx
 from reflex_base.utils.format import format_event_handler
+from starlette.types import ASGIApp
 
 from consult.booking.reminders import reminders
 from consult.calls.board_feed import board_feed
@@ -44,7 +45,7 @@ from showroom.settings import get_settings
 from showroom.tours.panorama import jobs
 from showroom.tours.panorama.jobs import panorama_worker
 from showroom.upload_gate import FORM_OVERHEAD, UploadRule, upload_gate
-from showroom.web_headers import SecurityHeaders, security_headers
+from showroom.web_headers import ControlCharacterPaths, SecurityHeaders, security_headers
 
 
 def log_to_stderr(level: str) -> None:
@@ -118,13 +119,17 @@ async def recording_desk() -> AsyncIterator[None]:
     await desk.close()
 
 
-app = rx.App(
-    api_transformer=[
-        build_api(media),
-        upload_gate(UPLOADS),
-        lambda inner: SecurityHeaders(inner, security_headers(get_settings())),
-        deliver,
-    ],
+class ShowroomApp(rx.App):
+    """Reflex's app with one layer around all of it, so that every answer (Reflex's own 404s
+    and CORS answers too) carries the security headers."""
+
+    def __call__(self) -> ASGIApp:
+        everything = ControlCharacterPaths(super().__call__())
+        return SecurityHeaders(everything, security_headers(get_settings()))
+
+
+app = ShowroomApp(
+    api_transformer=[build_api(media), upload_gate(UPLOADS), deliver],
     stylesheets=["/theme.css"],
     head_components=[rx.script(SYNC_HTML_LANG), rx.script(src="/a11y.js")],
 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from showroom.settings import Settings
@@ -87,3 +88,19 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class ControlCharacterPaths:
+    """A path with a control character (`/api/catalogue/products/a%0Ab`) gets the API's JSON
+    404: Reflex's outermost router cannot match such a path and would answer in plain text."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and any(ord(c) < 32 or ord(c) == 127 for c in path):
+            answer = {"error": "not_found", "message": "There is nothing at this address."}
+            await JSONResponse(answer, status_code=404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

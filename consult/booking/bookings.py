@@ -9,6 +9,7 @@ rolled back, so call these first in a unit of work.
 
 from __future__ import annotations
 
+import hmac
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -489,19 +490,48 @@ def booking_for_link(
     return get_booking(session, booking_id)
 
 
-FEED_EXPIRY = datetime.fromisoformat("2100-01-01T00:00:00+00:00")
+FEED_DAYS = 365  # a calendar feed link works for a year from its last rotation
+FEED_RENEW_DAYS = 30  # in its last month, the staff page shows the next link
 
 
-def staff_feed_token(key: str, staff_id: int) -> str:
-    """The secret in a staff member's calendar feed URL."""
-    return sign_link(key, "staff.feed", staff_id, FEED_EXPIRY)
+def staff_feed_token(key: str, staff_id: int, rotated_at: datetime) -> str:
+    """The secret in a staff member's calendar feed URL: valid for a year from `rotated_at`."""
+    return sign_link(key, "staff.feed", staff_id, rotated_at + timedelta(days=FEED_DAYS))
 
 
-def staff_for_feed(key: str, token: str) -> int:
+def feed_token(
+    session: Session, key: str, staff_id: int, *, rotate: bool = False, now: datetime | None = None
+) -> str:
+    """The staff member's current feed token; a new one (the old one stops working) when
+    asked, the first time, or in the last month of the old one's year."""
+    staff = session.get(StaffMember, staff_id)
+    if staff is None:
+        raise LookupError(staff_id)
+    now = now or utcnow()
+    renew_from = timedelta(days=FEED_DAYS - FEED_RENEW_DAYS)
+    last = staff.feed_rotated_at
+    if rotate or last is None or last + renew_from <= now:
+        fresh = now.replace(microsecond=0)  # whole seconds: the link's expiry is one too
+        last = max(fresh, last + timedelta(seconds=1)) if last else fresh
+        staff.feed_rotated_at = last
+    return staff_feed_token(key, staff_id, last)
+
+
+def staff_for_feed(session: Session, key: str, token: str) -> int:
+    """The staff member whose current (not rotated away, not expired) feed token this is."""
     try:
-        return verify_link(key, token, "staff.feed")
+        staff_id = verify_link(key, token, "staff.feed")
     except LinkError:
         raise BookingError("booking.link_invalid", "feed") from None
+    staff = session.get(StaffMember, staff_id)
+    current = (
+        staff_feed_token(key, staff_id, staff.feed_rotated_at)
+        if staff is not None and staff.active and staff.feed_rotated_at is not None
+        else ""
+    )
+    if not hmac.compare_digest(token, current):
+        raise BookingError("booking.link_invalid", "feed")
+    return staff_id
 
 
 # Waitlist --------------------------------------------------------------------------------------

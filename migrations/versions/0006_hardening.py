@@ -1,4 +1,4 @@
-"""hardening: failed logins per account and per address, for the login throttle
+"""hardening: failed logins (the login throttle), when each calendar feed link was made
 
 Revision ID: 0006_hardening
 Revises: 0010_commerce
@@ -26,7 +26,11 @@ def upgrade() -> None:
         sa.Column("last_failed_at", UTCDateTime(), nullable=False),
         sa.Column("locked_until", UTCDateTime(), nullable=True),
     )
+    with op.batch_alter_table("staff_members") as batch_op:
+        batch_op.add_column(sa.Column("feed_rotated_at", UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("staff_members") as batch_op:
+        batch_op.drop_column("feed_rotated_at")
     op.drop_table("login_failures")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from functools import partialmethod
 from typing import Any, cast
 
 import reflex as rx
@@ -73,11 +74,15 @@ class ChatState(rx.State):
     _watching: int = 0
     _lang: str = "ja"
 
-    def open(self, consultation_id: int, sender: str, staff_id: int = 0) -> None:
+    def _open(self, consultation_id: int, sender: str, staff_id: int = 0) -> None:
         self.consultation_id, self.sender, self._staff_id = consultation_id, sender, staff_id
         self.messages, self.error_key, self.call_status = [], "", ""
         self.cards, self.cart_lines, self.cart_total, self.cart_count = {}, [], "", 0
         self.cart_error_key, self.cart_error_detail, self.payments = "", "", {}
+
+    # For the pages that open the chat after checking the caller; not an event (every public
+    # method of a state is one, callable from the browser, which must not pick the call).
+    open = partialmethod(_open)
 
     async def _may_act(self) -> bool:
         """The customer's page acts for its link; a staff page only while the call is with

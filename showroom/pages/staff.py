@@ -20,7 +20,7 @@ from consult.booking.availability import (
     set_date,
     week_of,
 )
-from consult.booking.bookings import get_booking, mark_outcome, staff_feed_token
+from consult.booking.bookings import feed_token, get_booking, mark_outcome
 from consult.booking.rules import BookingError
 from consult.booking.staff_schedule import upcoming
 from consult.calls.consultations import (
@@ -142,8 +142,19 @@ class StaffState(rx.State):
             self.bookings = upcoming(session, who.staff_id, who.store_id, session_state.lang)
             week = week_of(session, who.staff_id)
             self._load_dates(session, who.staff_id, who.store_id)
+            token = feed_token(session, settings.secret_key, who.staff_id)
         self.week = [week[d] for d in range(7)]
-        token = staff_feed_token(settings.secret_key, who.staff_id)
+        self.feed_url = f"{settings.public_url}{routes.calendar_feed(token)}"
+
+    @rx.event
+    async def new_feed_link(self) -> None:
+        """A new calendar link; the old one (perhaps shared by mistake) stops working."""
+        who = (await self.get_state(SessionState)).current_staff()
+        if who is None:
+            return
+        settings = get_settings()
+        with session_scope() as session:
+            token = feed_token(session, settings.secret_key, who.staff_id, rotate=True)
         self.feed_url = f"{settings.public_url}{routes.calendar_feed(token)}"
 
     @rx.event
@@ -451,6 +462,14 @@ def bookings_section() -> rx.Component:
         ),
         rx.text(T["staff.calendar_feed"], size="2", color_scheme="gray"),
         rx.code(StaffState.feed_url, id="calendar-feed", size="1", word_break="break-all"),
+        rx.button(
+            T["staff.feed_rotate"],
+            on_click=StaffState.new_feed_link,
+            size="1",
+            variant="soft",
+            id="new-feed-link",
+        ),
+        rx.text(T["staff.feed_help"], size="1", color_scheme="gray"),
         width="100%",
         spacing="3",
     )

@@ -16,6 +16,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Too many failed logins. Try again in {seconds} seconds.",
         "ログインの失敗が続いたため、{seconds}秒後にもう一度お試しください。",
     ),
+    "staff.feed_rotate": ("New calendar link", "カレンダーのリンクを新しくする"),
+    "staff.feed_help": (
+        "A link works for a year. A new one stops the old one (if it was shared by mistake).",
+        "リンクの有効期間は1年です。新しくすると古いリンクは使えなくなります（誤って共有した場合など）。",
+    ),
     "call.handed_on": (
         "This call is now with a colleague; you can no longer act on it.",
         "この通話は別のスタッフに引き継がれたため、操作できません。",

@@ -12,10 +12,21 @@ import uuid
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ContextFactory, RunningApp, log_in
+from tests.e2e.conftest import ARTIFACTS, ContextFactory, RunningApp, log_in
 from tests.e2e.test_queue import ended_others, go, staff_page, walk_in
 
 expect.set_options(timeout=15_000)
+
+
+def screenshots(page: Page, name: str) -> None:
+    """The page as people see it, on a desktop and on a 390 px phone (test-artifacts/)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    size = page.viewport_size or {"width": 1280, "height": 800}
+    page.screenshot(path=ARTIFACTS / f"{name}-desktop.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=ARTIFACTS / f"{name}-phone.png", full_page=True)
+    page.set_viewport_size(size)
+
 
 HANDED_ON = "This call is now with a colleague; you can no longer act on it."
 
@@ -73,6 +84,7 @@ def test_tabs_left_open_after_a_transfer_cannot_act_on_the_call(
 
     cards_tab.locator(".push-card").first.click()
     expect(cards_tab.get_by_role("alert")).to_have_text(HANDED_ON)
+    screenshots(cards_tab, "handed-on-en")
     end_tab.locator("#end-call").click()
     expect(end_tab.get_by_role("alert")).to_have_text(HANDED_ON)
     chat_tab.locator("#chat-input").fill("Sent from a tab left open")
@@ -164,8 +176,12 @@ def test_a_200_mib_webhook_body_is_refused_before_it_is_read(app: RunningApp) ->
 def test_the_session_cookie_is_httponly_and_every_answer_has_security_headers(
     app: RunningApp, page: Page
 ) -> None:
+    log_in(page, app, "yuki@showroom.example", "not-her-password")
+    expect(page.locator("#login-error")).to_have_text("The email or password is not correct.")
+    screenshots(page, "login-wrong-en")
     log_in(page, app, "yuki@showroom.example")
     page.wait_for_url(re.compile(r".*/supervisor/?$"))
+    screenshots(page, "supervisor-logout-button-en")
     [cookie] = [c for c in page.context.cookies() if c["name"] == "showroom_session"]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]
     assert "showroom_session" not in page.evaluate("document.cookie")
@@ -177,6 +193,9 @@ def test_the_session_cookie_is_httponly_and_every_answer_has_security_headers(
         assert answer.headers["x-frame-options"] == "DENY", url
         assert answer.headers["x-content-type-options"] == "nosniff", url
         assert answer.headers["referrer-policy"] == "same-origin", url
+    odd = httpx.get(f"{app.url}/api/catalogue/products/a%0Ab", timeout=10)  # not Reflex's text
+    assert (odd.status_code, odd.json()["error"]) == (404, "not_found")
+    assert "content-security-policy" in odd.headers
     page.locator("#logout").click()
     page.wait_for_url(re.compile(r".*/login/?$"))
     assert not [c for c in page.context.cookies() if c["name"] == "showroom_session"]
@@ -199,6 +218,7 @@ def test_guessing_passwords_is_slowed_down_with_a_message_in_the_users_language(
         expect(page.locator("#login-error")).to_have_text(
             "メールアドレスまたはパスワードが正しくありません。"
         )
+    screenshots(page, "login-wrong-ja")
     # The sixth failure locked the account for 2 s, the next for 4 s ...: keep guessing (a
     # slow page load may outlast a lock) until the throttle answers, unchecked.
     throttled = re.compile(r"ログインの失敗が続いたため、(\d+)秒後にもう一度お試しください。")
@@ -208,6 +228,7 @@ def test_guessing_passwords_is_slowed_down_with_a_message_in_the_users_language(
         if "error=throttled" in page.url:
             break
     expect(page.locator("#login-error")).to_have_text(throttled)
+    screenshots(page, "login-throttled-ja")
     match = throttled.search(page.locator("#login-error").inner_text())
     assert match is not None
     page.wait_for_timeout(int(match.group(1)) * 1000 + 500)
@@ -239,3 +260,22 @@ def websocket_status(app: RunningApp, origin: str) -> int:
         sock.sendall(request.encode())
         answer = sock.recv(4096).decode("latin-1")
     return int(answer.split()[1])
+
+
+def test_a_new_calendar_link_stops_the_old_one(app: RunningApp, page: Page) -> None:
+    log_in(page, app, "mia@showroom.example")
+    page.wait_for_url(re.compile(r".*/staff/?$"))
+    feed = page.locator("#calendar-feed")
+    expect(feed).to_contain_text("/api/staff/calendar/")
+    old = feed.inner_text().strip()
+    assert httpx.get(old, timeout=10).status_code == 200
+    page.locator("#new-feed-link").click()
+    expect(feed).not_to_have_text(old)
+    screenshots(page, "staff-feed-en")
+    page.locator("#language-switch").click()
+    expect(page.locator("#new-feed-link")).to_have_text("カレンダーのリンクを新しくする")
+    screenshots(page, "staff-feed-ja")
+    new = feed.inner_text().strip()
+    assert httpx.get(new, timeout=10).status_code == 200
+    gone = httpx.get(old, timeout=10)
+    assert gone.status_code == 404 and gone.json()["error"] == "not_found"

@@ -88,12 +88,13 @@ def test_a_killed_backend_comes_back_and_localstripe_stays(
     stripe = f"http://127.0.0.1:{stripe_port}/js.stripe.com/v3/"
     assert answers(stripe)
     server = serving_process(process.pid)
-    [worker] = children(server)
+    workers = children(server)  # one, or several when Reflex keeps its state in Redis
+    worker = workers[0]
     os.kill(worker, signal.SIGKILL)
     wait_until(lambda: not answers(health) or worker not in children(server), 10)
     recovered = wait_until(lambda: answers(health), RECOVERY_S)
     print(f"backend answered again {recovered:.1f} s after kill -9")
     assert process.poll() is None and answers(stripe)
     assert answers(f"http://127.0.0.1:{port}/login/")  # the pages too, not only the API
-    [new_worker] = children(server)
-    assert new_worker != worker
+    wait_until(lambda: len(children(server)) == len(workers), RECOVERY_S)
+    assert worker not in children(server)

@@ -123,3 +123,16 @@ async def test_foreign_origins_and_bad_bodies_are_refused(client: httpx.AsyncCli
     assert huge.status_code == 413
     logout = await client.post("/api/session/logout", headers={"origin": "http://evil.test"})
     assert logout.status_code == 403
+
+
+async def test_forwarded_addresses_count_only_behind_trusted_proxies(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    spoofed = {**JSON, "x-forwarded-for": "203.0.113.5, 10.0.0.2"}
+    await client.post("/api/session/login", data=BAD, headers=spoofed)
+    monkeypatch.setenv("SHOWROOM_TRUSTED_PROXY_HOPS", "1")
+    await client.post("/api/session/login", data=BAD, headers=spoofed)
+    monkeypatch.setenv("SHOWROOM_TRUSTED_PROXY_HOPS", "2")
+    await client.post("/api/session/login", data=BAD, headers=spoofed)
+    seen = [r.getMessage().rsplit(" ", 1)[-1] for r in caplog.records if "failed" in r.msg]
+    assert seen == ["198.51.100.9", "10.0.0.2", "203.0.113.5"]  # peer, then the proxies' view

@@ -230,10 +230,10 @@ def test_waitlist_mail_and_staff_feed(session: Session, sink: SmtpSink) -> None:
         staff_feed(session, staff.id, base_url=BASE, key=KEY, now=now)
     ).walk("VEVENT")
     assert event.decoded("DTSTART") == made.starts_at and "Aiko Sato" in str(event["SUMMARY"])
-    token = bookings.staff_feed_token(KEY, staff.id)
-    assert bookings.staff_for_feed(KEY, token) == staff.id
+    token = bookings.feed_token(session, KEY, staff.id)
+    assert bookings.staff_for_feed(session, KEY, token) == staff.id
     with pytest.raises(bookings.BookingError):
-        bookings.staff_for_feed("another-key", token)
+        bookings.staff_for_feed(session, "another-key", token)
 
 
 def test_a_cancel_mails_the_matching_waitlist_once(session: Session, sink: SmtpSink) -> None:

@@ -53,7 +53,8 @@ async def test_calendar_feed_needs_its_secret_link(
 ) -> None:
     with Session(engine, expire_on_commit=False) as session:
         staff_id, _store_id, start = factories.booking(session)
-    token = bookings.staff_feed_token(get_settings().secret_key, staff_id)
+        token = bookings.feed_token(session, get_settings().secret_key, staff_id)
+        session.commit()
     response = await client.get(f"/api/staff/calendar/{token}.ics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/calendar")
