@@ -117,7 +117,7 @@ class CallState(rx.State):
         chat.open(self.consultation_id, "customer")
         chat.call_status = status  # known now; the watcher keeps it current
         recording = await self.get_state(RecordingState)
-        await recording.open_customer(self.consultation_id, self.token)
+        await recording._open_customer(self.consultation_id, self.token)
         return [
             ChatState.watch,
             CallState.watch_queue,

@@ -48,7 +48,9 @@ class RecordingState(rx.State):
     _started: str = ""
     _watching: int = 0
 
-    async def open_customer(self, consultation_id: int, token: str) -> None:
+    # Page helpers (called by CallState.load and StaffCallState.load after they checked the
+    # caller), private so that no browser can send them as events.
+    async def _open_customer(self, consultation_id: int, token: str) -> None:
         self._reset(consultation_id, "customer")
         self._token = token
         with session_scope() as session:
@@ -63,7 +65,7 @@ class RecordingState(rx.State):
         elif self.state == "asking":
             await self._show_notice()
 
-    async def open_staff(self, consultation_id: int, staff_id: int, store_id: int) -> None:
+    async def _open_staff(self, consultation_id: int, staff_id: int, store_id: int) -> None:
         self._reset(consultation_id, "staff")
         with session_scope() as session:
             self._take(recordings.current(session, consultation_id))

@@ -96,7 +96,7 @@ class StaffCallState(rx.State):
         if not ended:
             await publish_status(self.consultation_id, "active")
             recording = await self.get_state(RecordingState)
-            await recording.open_staff(self.consultation_id, who.staff_id, who.store_id)
+            await recording._open_staff(self.consultation_id, who.staff_id, who.store_id)
         return [ChatState.watch, RecordingState.watch]
 
     def _load_context(self, session: Any, consultation_id: int, lang: str) -> None:

@@ -28,8 +28,8 @@ EVENTS: dict[str, tuple[str, set[str]]] = {
     "TourState": (ANYONE, {
         "ask_staff", "call_now", "call_staff", "close_product", "go_to_scene", "load",
         "load_staff_choices", "open_marker", "panel_key", "record_view", "relabel",
-        "settle_in", "setvar", "share", "shared", "show_product", "toggle_wish",
-        "watch_catalogue",
+        "settle_in", "setvar", "share_opened", "shared", "show_product", "toggle_wish",
+        "watch_catalogue", "close_intro", "pick_product", "start_call",
     }),
     "BookState": (ANYONE, {
         "choose_day", "choose_slot", "choose_staff", "choose_type", "close_waitlist", "load",
@@ -40,7 +40,11 @@ EVENTS: dict[str, tuple[str, set[str]]] = {
         "cancel", "choose_day", "choose_slot", "join_call", "load_join", "load_manage",
         "load_reschedule", "move", "setvar",
     }),
-    "CallState": (LINK, {"leave_message", "leave_queue", "load", "setvar", "watch_queue"}),
+    "CallState": (LINK, {
+        "leave_message", "leave_queue", "load", "load_summary", "setvar", "watch_queue",
+        "watch_staff",
+    }),
+    "RatingState": (LINK, {"check", "setvar", "submit"}),
     "OrderState": (LINK, {"load", "setvar"}),
     "PayState": (LINK, {
         "action_result", "card_result", "charge", "choose", "choose_country", "clear_error",
@@ -59,6 +63,10 @@ EVENTS: dict[str, tuple[str, set[str]]] = {
         "choose_outcome", "end_call", "load", "push_card", "refresh_colleagues",
         "request_payment", "save_notes", "save_wrap_up", "search", "setvar", "transfer",
     }),
+    # accept/decline: the customer by their link; start/stop: the staff member in charge.
+    "RecordingState": (IN_CHARGE, {"accept", "decline", "setvar", "start", "stop", "watch"}),
+    # watch_customer: by the call link; watch_staff: the staff member the call is with.
+    "StepInState": (IN_CHARGE, {"setvar", "watch_customer", "watch_staff"}),
     "StaffState": (STAFF, {
         "accept", "choose_presence", "load", "mark", "new_feed_link", "poll", "remove_date",
         "save_date", "save_week", "set_day", "setvar", "start_booked_call",
@@ -66,7 +74,14 @@ EVENTS: dict[str, tuple[str, set[str]]] = {
     "OrdersState": (STAFF, {
         "load_list", "load_order", "refund", "send_again", "setvar", "watch_refunds",
     }),
-    "SupervisorState": (SUPERVISOR, {"load", "poll", "setvar"}),
+    # Staff see their own calls' recordings; delete and legal hold are a supervisor's.
+    "RecordingsState": (STAFF, {"apply_filter", "load", "save_rules", "setvar"}),
+    "RecordingPlayerState": (STAFF, {"delete_now", "load", "setvar", "toggle_hold"}),
+    "SupervisorState": (SUPERVISOR, {"load", "setvar", "watch"}),
+    "SupervisorCallState": (SUPERVISOR, {"barge_in", "leave", "load", "setvar", "whisper"}),
+    "KpiState": (SUPERVISOR, {
+        "apply", "export_series", "export_staff", "export_summary", "load", "setvar",
+    }),
     "AdminState": (SUPERVISOR, {
         "cancel_pending", "choose_product", "choose_scene", "confirm_place", "delete_hotspot",
         "edit_scene", "load", "move", "place", "rename", "select", "set_both_ways",
@@ -110,6 +125,8 @@ def test_every_event_the_browser_can_call_has_a_row() -> None:
         ("SessionState", "authorise"),
         ("SessionState", "session_token"),  # would hand the HttpOnly token to a browser
         ("SessionState", "ensure_visitor"),
+        ("RecordingState", "_open_customer"),  # would attach the notice to any call
+        ("RecordingState", "_open_staff"),  # would let a browser ask to record any call
     ],
 )
 def test_helpers_for_the_pages_are_not_events(state: str, helper: str) -> None:
