@@ -266,6 +266,7 @@ def supervisor_page() -> rx.Component:
                     rx.badge(T["board.live"], color_scheme="grass", variant="solid"),
                     rx.spacer(),
                     rx.link(T["kpi.nav"], href=routes.SUPERVISOR_KPIS, id="nav-kpis"),
+                    rx.link(T["insights.nav"], href=routes.SUPERVISOR_TOURS, id="nav-insights"),
                     align="center",
                     width="100%",
                     data_updates=SupervisorState.updates,
