@@ -367,3 +367,21 @@ def test_the_heatmap_is_drawn_over_the_scene_for_the_chosen_days(
     board.get_by_label("From").fill("2024-02-01")
     board.locator("#insights-show").click()
     expect(board.get_by_role("alert")).to_have_text("The end date is before the start date.")
+
+
+def test_the_supervisor_pages_fit_a_phone_in_japanese(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    board = supervisor_board(browser_context, app)
+    board.locator("#language-switch").click()
+    expect(board.get_by_role("heading", name="ライブボード")).to_be_visible()
+    board.set_viewport_size({"width": 390, "height": 844})
+    for path, heading in (("/supervisor", "ライブボード"), ("/supervisor/numbers", "数値"),
+                          ("/supervisor/tours", "ツアー分析")):  # fmt: skip
+        board.goto(f"{app.url}{path}")
+        expect(board.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        board.wait_for_timeout(1500)  # charts and the viewer lay themselves out
+        name = path.strip("/").replace("/", "-")
+        board.screenshot(path=ARTIFACTS / f"{name}-phone-ja.png", full_page=True)
+        # Nothing wider than the phone: wide tables scroll inside their own box.
+        assert board.evaluate("document.documentElement.scrollWidth") <= 390, path
