@@ -149,7 +149,11 @@ def product_row(item: Any) -> rx.Component:
 def table(headers: list[str], rows: Any, render: Any, id_: str) -> rx.Component:
     return rx.box(
         rx.table.root(
-            rx.table.header(rx.table.row(*(rx.table.column_header_cell(T[h]) for h in headers))),
+            rx.table.header(
+                rx.table.row(
+                    *(rx.table.column_header_cell(T[h], white_space="nowrap") for h in headers)
+                )
+            ),
             rx.table.body(rx.foreach(rows, render)),
             width="100%",
             size="1",
