@@ -7,7 +7,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "board.live": ("Live", "ライブ"),
     "board.queue": ("Walk-in queue", "ウォークイン待ち"),
     "board.no_queue": ("Nobody is waiting.", "待っているお客様はいません。"),
-    "board.since": ("since", "から"),
+    "board.since": ("since", "開始"),
     "board.with": ("with", "対応中："),
     "board.bookings_today": ("Bookings today", "本日の予約"),
     "board.next": ("Next", "次"),
