@@ -135,9 +135,7 @@ def staff_row(member: Any) -> rx.Component:
                 presence_badge(member["presence"].to(str)),
                 rx.cond(
                     member["since"].to(str) != "",
-                    rx.text(
-                        T["board.since"], member["since"].to(str), T["board.since_after"], size="1"
-                    ),
+                    rx.text(T["board.since"], " ", member["since"].to(str), size="1"),
                 ),
                 rx.cond(
                     member["presence"].to(str) == "in_call",

@@ -173,7 +173,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi.calls_chart": ("Consultations", "相談数"),
     "kpi.revenue_chart": ("Revenue", "売上"),
     "kpi.staff_chart": ("Per member of staff", "スタッフ別"),
-    "kpi.csv": ("CSV", "CSV"),
+    "kpi.csv": ("CSV", "CSV出力"),
     "kpi.unknown_period": (
         "Choose a day, week, month or range.",
         "日・週・月・期間を選んでください。",
