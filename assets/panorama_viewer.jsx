@@ -9,6 +9,7 @@
 //                 levels[{faceSize, nbTiles}], tile "{faceSize}/{face}_{col}_{row}.jpg"}
 //   baseUrl       URL prefix the relative paths of `panorama` hang off
 //   markers       [{id, yaw, pitch, label, kind: "product"|"scene", badge: "in"|"few"|"out"|""}]
+//                 or {id, yaw, pitch, kind: "heat", share: 0-1} (the supervisor's heatmap)
 //   defaultYaw, defaultPitch (radians), defaultZoom (0-100): used at mount and on
 //                 every panorama change (scene navigation); a later change for the same
 //                 panorama moves the view only while the user has not moved it (a page's
@@ -178,6 +179,29 @@ function markerHtml(m) {
 }
 
 function markerConfig(m) {
+  if (m.kind === "heat") {
+    // The supervisor's heatmap: a translucent disc per 10-degree cell, hotter = redder.
+    const share = Math.max(0, Math.min(1, Number(m.share) || 0));
+    const size = Math.round(48 + 40 * share);
+    const hue = Math.round(60 - 60 * share);
+    return {
+      id: String(m.id),
+      position: { yaw: Number(m.yaw) || 0, pitch: Number(m.pitch) || 0 },
+      html: `<span class="showroom-psv-heat-cell" data-share="${share}"></span>`,
+      size: { width: size, height: size },
+      anchor: "center center",
+      className: "showroom-psv-heat",
+      style: {
+        width: `${size}px`,
+        height: `${size}px`,
+        borderRadius: "50%",
+        pointerEvents: "none",
+        background: `radial-gradient(circle, hsla(${hue}, 100%, 50%, ${0.25 + 0.5 * share}) 0%, hsla(${hue}, 100%, 50%, 0) 70%)`,
+      },
+      zIndex: 0,
+      data: { kind: "heat" },
+    };
+  }
   return {
     id: String(m.id),
     position: { yaw: Number(m.yaw) || 0, pitch: Number(m.pitch) || 0 },

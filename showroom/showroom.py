@@ -39,6 +39,7 @@ from showroom.pages import (
     supervisor,
     supervisor_call,
     tour,
+    tour_insights,
 )
 from showroom.pages import admin_catalogue as catalogue_admin
 from showroom.settings import get_settings
@@ -191,6 +192,12 @@ app.add_page(
     on_load=supervisor_call.SupervisorCallState.load,
 )
 app.add_page(kpis.kpi_page, route=kpis.ROUTE, title="Numbers", on_load=kpis.KpiState.load)
+app.add_page(
+    tour_insights.tour_insights_page,
+    route=tour_insights.ROUTE,
+    title="Tour analytics",
+    on_load=tour_insights.TourInsightsState.load,
+)
 app.add_page(pay.pay_page, route=pay.ROUTE, title="Payment", on_load=pay.PayState.load)
 app.add_page(order.order_page, route=order.ROUTE, title="Your order", on_load=order.OrderState.load)
 app.add_page(

@@ -94,8 +94,8 @@ def _seconds(session: Session, later: Any, earlier: Any) -> ColumnElement[float]
 
 def _bucket(session: Session, column: Any, zone: ZoneInfo, offset: timedelta, kind: str) -> Any:
     if session.get_bind().dialect.name == "postgresql":
-        pattern = "YYYY-MM-DD" if kind == "day" else "YYYY-MM"
-        return func.to_char(func.timezone(zone.key, column), pattern)
+        # date_trunc groups cheaper than to_char; the key is formatted from the few buckets.
+        return func.date_trunc(kind, func.timezone(zone.key, column))
     pattern = "%Y-%m-%d" if kind == "day" else "%Y-%m"
     return func.strftime(pattern, column, f"{int(offset.total_seconds() // 60):+d} minutes")
 
@@ -217,7 +217,7 @@ def _series(
     call_bucket = _bucket(session, Consultation.created_at, zone, offset, kind)
     order_bucket = _bucket(session, Order.paid_at, zone, offset, kind)
     by_calls = {
-        key: (int(booked), int(walk_in))
+        _key(key, kind): (int(booked), int(walk_in))
         for key, booked, walk_in in session.execute(
             select(
                 call_bucket,
@@ -229,7 +229,7 @@ def _series(
         )
     }
     by_revenue = {
-        key: int(total or 0)
+        _key(key, kind): int(total or 0)
         for key, total in session.execute(
             select(order_bucket, func.sum(Order.total - Order.refunded_total))
             .where(*orders)
@@ -243,6 +243,13 @@ def _series(
         rows.append({"bucket": key, "booked": booked, "walk_in": walk_in, "revenue": revenue,
                      "revenue_text": format_price(revenue, store.currency)})  # fmt: skip
     return rows
+
+
+def _key(value: Any, kind: str) -> str:
+    """A bucket as text: SQLite gives it so already, PostgreSQL gives the truncated time."""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if kind == "day" else value.date().isoformat()[:7]
+    return str(value)
 
 
 def _bucket_keys(chosen: Period) -> list[str]:

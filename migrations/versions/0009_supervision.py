@@ -33,6 +33,7 @@ def upgrade() -> None:
             "rating_range", "rating IS NULL OR (rating >= 1 AND rating <= 5)"
         )
     op.create_index("ix_consultations_store_created", "consultations", ["store_id", "created_at"])
+    op.create_index("ix_consultations_status", "consultations", ["status", "store_id"])
     op.create_index("ix_orders_store_paid", "orders", ["store_id", "paid_at"])
     op.create_index(
         "ix_tour_events_scene_kind_created", "tour_events", ["scene_id", "kind", "created_at"]
@@ -42,6 +43,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_tour_events_scene_kind_created", "tour_events")
     op.drop_index("ix_orders_store_paid", "orders")
+    op.drop_index("ix_consultations_status", "consultations")
     op.drop_index("ix_consultations_store_created", "consultations")
     with op.batch_alter_table("consultations") as batch_op:
         batch_op.drop_constraint("rating_range", type_="check")

@@ -246,7 +246,11 @@ def staff_row(item: Any) -> rx.Component:
 def table(headers: list[str], body: rx.Component, id_: str) -> rx.Component:
     return rx.box(
         rx.table.root(
-            rx.table.header(rx.table.row(*(rx.table.column_header_cell(T[h]) for h in headers))),
+            rx.table.header(
+                rx.table.row(
+                    *(rx.table.column_header_cell(T[h], white_space="nowrap") for h in headers)
+                )
+            ),
             body,
             width="100%",
             id=id_,

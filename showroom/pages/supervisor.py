@@ -249,7 +249,9 @@ def stat(label_key: str, value: Any, id_: str) -> rx.Component:
 
 
 def header_row(*keys: str) -> rx.Component:
-    return rx.table.header(rx.table.row(*(rx.table.column_header_cell(T[k]) for k in keys)))
+    return rx.table.header(
+        rx.table.row(*(rx.table.column_header_cell(T[k], white_space="nowrap") for k in keys))
+    )
 
 
 def scrolling(table: rx.Component) -> rx.Component:
@@ -262,16 +264,29 @@ def supervisor_page() -> rx.Component:
         forbidden_or(
             rx.vstack(
                 rx.hstack(
-                    rx.heading(T["supervisor.title"], size="7"),
+                    rx.heading(T["supervisor.title"], size="7", white_space="nowrap"),
                     rx.badge(T["board.live"], color_scheme="grass", variant="solid"),
                     rx.spacer(),
-                    rx.link(T["kpi.nav"], href=routes.SUPERVISOR_KPIS, id="nav-kpis"),
                     rx.link(
-                        rx.button(T["recordings.link"], variant="soft"),
+                        T["kpi.nav"],
+                        href=routes.SUPERVISOR_KPIS,
+                        id="nav-kpis",
+                        white_space="nowrap",
+                    ),
+                    rx.link(
+                        T["insights.nav"],
+                        href=routes.SUPERVISOR_TOURS,
+                        id="nav-insights",
+                        white_space="nowrap",
+                    ),
+                    rx.link(
+                        T["recordings.link"],
                         href=routes.RECORDINGS,
                         id="recordings-link",
+                        white_space="nowrap",
                     ),
                     align="center",
+                    wrap="wrap",
                     width="100%",
                     data_updates=SupervisorState.updates,
                     id="board-live",

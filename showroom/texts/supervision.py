@@ -7,7 +7,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "board.live": ("Live", "ライブ"),
     "board.queue": ("Walk-in queue", "ウォークイン待ち"),
     "board.no_queue": ("Nobody is waiting.", "待っているお客様はいません。"),
-    "board.since": ("since", "から"),
+    "board.since": ("since", "開始"),
     "board.with": ("with", "対応中："),
     "board.bookings_today": ("Bookings today", "本日の予約"),
     "board.next": ("Next", "次"),
@@ -177,7 +177,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi.calls_chart": ("Consultations", "相談数"),
     "kpi.revenue_chart": ("Revenue", "売上"),
     "kpi.staff_chart": ("Per member of staff", "スタッフ別"),
-    "kpi.csv": ("CSV", "CSVで保存"),
+    "kpi.csv": ("CSV", "CSV出力"),
     "kpi.unknown_period": (
         "Choose a day, week, month or range.",
         "日・週・月・期間を選んでください。",
@@ -195,5 +195,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi.unknown_staff": (
         "That member of staff does not work in your store.",
         "そのスタッフはこのストアに所属していません。",
+    ),
+    "insights.title": ("Tour analytics", "ツアー分析"),
+    "insights.nav": ("Tour analytics", "ツアー分析"),
+    "insights.scene": ("Scene", "シーン"),
+    "insights.to": ("To", "終了日"),
+    "insights.heatmap": ("Where visitors look", "お客様の視線"),
+    "insights.heatmap_help": (
+        "Looks (every 2 s) and clicks in the chosen days; redder is more.",
+        "選んだ期間の視線（2秒ごと）とクリック。赤いほど多く見られています。",
+    ),
+    "insights.scenes": ("Scenes", "シーン"),
+    "insights.visits": ("Visits", "訪問数"),
+    "insights.visitors": ("Visitors", "訪問者数"),
+    "insights.median": ("Median time", "滞在時間（中央値）"),
+    "insights.funnel": (
+        "From the tour to a consultation and a paid order",
+        "ツアーから相談・購入まで",
+    ),
+    "insights.product": ("Product", "商品"),
+    "insights.hotspot_opens": ("Hotspot opens", "ホットスポット表示"),
+    "insights.views": ("Product views", "商品表示"),
+    "insights.consultations": ("Consultations (rate)", "相談（率）"),
+    "insights.orders": ("Paid orders (rate)", "購入（率）"),
+    "insights.no_products": (
+        "No product was opened in the tour in these days.",
+        "この期間にツアーで開かれた商品はありません。",
+    ),
+    "insights.unknown_scene": (
+        "Choose a scene of your store.",
+        "このストアのシーンを選んでください。",
     ),
 }

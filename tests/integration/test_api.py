@@ -7,15 +7,16 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from consult.calls.consultations import customer_link, start_walk_in
+from consult.calls.consultations import customer_link, end, start_walk_in
 from consult.calls.queue import join_as_staff
 from consult.media.registry import MediaRegistry
 from showroom import db
 from showroom.api import build_api
 from showroom.identity import log_in, sign_link
+from showroom.models import Store
 from showroom.settings import get_settings
 from tests import factories
 
@@ -148,3 +149,62 @@ async def test_panoramas_are_served_and_nothing_outside_them(client: httpx.Async
     assert (await client.get("/media/panoramas/demo/meta.json")).json() == {"version": 1}
     assert (await client.get("/media/panoramas/../../data/secret_key")).status_code == 404
     assert (await client.get("/api/health")).json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    "who, role, expected",
+    [
+        ("nobody", "monitor", 401),
+        ("link", "monitor", 403),  # the customer cannot listen in
+        ("link", "supervisor", 403),
+        ("ken", "monitor", 403),  # staff, not in the call
+        ("aiko", "monitor", 403),  # staff in the call: still not a supervisor
+        ("aiko", "shout", 403),  # no such way to join
+        ("other_supervisor", "monitor", 404),  # a supervisor of another store
+        ("yuki", "monitor", 400),  # allowed; the test's offer is no real media offer
+        ("yuki", "supervisor", 400),
+        ("link", "aux", 400),  # each side may see a supervisor who barged in
+        ("aiko", "aux", 400),
+    ],
+)
+async def test_who_may_step_into_a_call(
+    client: httpx.AsyncClient,
+    people: dict[str, object],
+    app_db: Engine,
+    who: str,
+    role: str,
+    expected: int,
+) -> None:
+    tokens = people["tokens"]
+    assert isinstance(tokens, dict)
+    headers: dict[str, str] = {}
+    if who == "link":
+        headers["authorization"] = f"Bearer {people['link']}"
+    elif who == "other_supervisor":
+        with Session(app_db) as session:
+            umeda = session.scalar(select(Store).where(Store.slug == "umeda"))
+            assert umeda is not None
+            factories.staff(session, umeda, "boss@example.com", role="supervisor")
+            token = log_in(session, "boss@example.com", "correct horse", hours=1)
+            session.commit()
+        headers.update(cookie(token))
+    elif who in tokens:
+        headers.update(cookie(tokens[who]))
+    response = await client.post(
+        f"/api/rtc/{people['call']}/offer?as={role}", json=OFFER, headers=headers
+    )
+    assert response.status_code == expected, response.json()
+
+
+async def test_a_supervisor_cannot_listen_to_an_ended_call(
+    client: httpx.AsyncClient, people: dict[str, object], app_db: Engine
+) -> None:
+    tokens = people["tokens"]
+    assert isinstance(tokens, dict)
+    with Session(app_db) as session:
+        end(session, int(str(people["call"])))
+        session.commit()
+    response = await client.post(
+        f"/api/rtc/{people['call']}/offer?as=monitor", json=OFFER, headers=cookie(tokens["yuki"])
+    )
+    assert response.status_code == 410 and response.json()["error"] == "call_ended"
