@@ -79,6 +79,7 @@ EVENTS: dict[str, tuple[str, set[str]]] = {
     "RecordingPlayerState": (STAFF, {"delete_now", "load", "setvar", "toggle_hold"}),
     "SupervisorState": (SUPERVISOR, {"load", "setvar", "watch"}),
     "SupervisorCallState": (SUPERVISOR, {"barge_in", "leave", "load", "setvar", "whisper"}),
+    "TourInsightsState": (SUPERVISOR, {"apply", "load", "setvar"}),
     "KpiState": (SUPERVISOR, {
         "apply", "export_series", "export_staff", "export_summary", "load", "setvar",
     }),
