@@ -5,6 +5,7 @@ supervisor plays it back beside the call's timeline."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from playwright.sync_api import Page, expect
@@ -124,7 +125,7 @@ def test_record_consent_badge_and_playback_with_the_timeline(
     # A supervisor opens the library, then the recording.
     supervisor = browser_context().pages[0]
     log_in(supervisor, app, "yuki@showroom.example")
-    supervisor.wait_for_url("**/supervisor")
+    supervisor.wait_for_url(re.compile(r".*/supervisor/?$"))
     supervisor.locator("#recordings-link").click()
     row = supervisor.locator(f"[data-recording='{recording_id}']")
     expect(row).to_be_visible()
@@ -258,7 +259,7 @@ def test_a_server_killed_while_recording_leaves_a_playable_seekable_recording(
 
     supervisor = browser_context().pages[0]
     log_in(supervisor, app, "yuki@showroom.example")
-    supervisor.wait_for_url("**/supervisor")
+    supervisor.wait_for_url(re.compile(r".*/supervisor/?$"))
     supervisor.goto(f"{app.url}/recordings")
     row = supervisor.locator(f"[data-recording='{recording_id}']")
     expect(row.locator(".interrupted")).to_be_visible()
