@@ -388,7 +388,7 @@ def test_library_filters_rules_hold_and_delete(
     expect(staff.locator("#rules-save")).to_have_count(0)
     staff.goto(f"{app.url}/recordings/{made['id']}")
     expect(staff.locator("#recording-error")).to_contain_text("No such recording")
-    staff.get_by_role("button", name="日本語").click()
+    staff.locator("#language-switch").click()
     expect(staff.locator("#recording-error")).to_contain_text("録画が見つからないか")
     staff.set_viewport_size({"width": 390, "height": 844})
     staff.goto(f"{app.url}/recordings")
