@@ -183,6 +183,19 @@ def current(session: Session, consultation_id: int) -> Recording | None:
     )
 
 
+def auto_ask(session: Session, consultation_id: int, store_id: int) -> bool:
+    """Whether opening the call should ask the customer at once: the store records every
+    call, nothing is asked or running, and the customer has not already said no in this call."""
+    if not policy(session, store_id).auto_start or current(session, consultation_id):
+        return False
+    declined = session.scalar(
+        select(Recording.id)
+        .where(Recording.consultation_id == consultation_id, Recording.status == "declined")
+        .limit(1)
+    )
+    return declined is None
+
+
 def request(session: Session, consultation_id: int, staff_id: int) -> Recording:
     """Staff ask to record: the customer is asked first; nothing is written before a yes."""
     consultation = _staff_call(session, consultation_id, staff_id)

@@ -69,29 +69,12 @@ class RecordingState(rx.State):
         self._reset(consultation_id, "staff")
         with session_scope() as session:
             self._take(recordings.current(session, consultation_id))
-            auto = recordings.policy(session, store_id).auto_start
-            declined_before = self._declined_before(session, consultation_id)
+            auto = recordings.auto_ask(session, consultation_id, store_id)
         self.late_notice = self.state == "recording"
-        if auto and self.state == "off" and not declined_before:
+        if auto:
             with contextlib.suppress(RecordingError, PermissionError, LookupError, RuntimeError):
                 self.recording_id = await get_desk().ask(consultation_id, staff_id)
                 self.state = "asking"
-
-    @staticmethod
-    def _declined_before(session: Any, consultation_id: int) -> bool:
-        from sqlalchemy import select
-
-        from consult.models import Recording
-
-        return (
-            session.scalar(
-                select(Recording.id)
-                .where(Recording.consultation_id == consultation_id)
-                .where(Recording.status == "declined")
-                .limit(1)
-            )
-            is not None
-        )
 
     def _reset(self, consultation_id: int, side: str) -> None:
         self.consultation_id, self.side = consultation_id, side

@@ -480,7 +480,8 @@ def recordings_page() -> rx.Component:
                 width="100%",
                 spacing="4",
             )
-        )
+        ),
+        on_switch=RecordingsState.load,
     )
 
 
@@ -596,7 +597,8 @@ def player_page() -> rx.Component:
                     spacing="3",
                 ),
             )
-        )
+        ),
+        on_switch=RecordingPlayerState.load,
     )
 
 

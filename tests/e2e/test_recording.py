@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -76,8 +77,9 @@ def test_record_consent_badge_and_playback_with_the_timeline(
     expect(dialog).to_be_hidden()
 
     # Both sides show the badge, and its time runs.
-    for page in (customer, staff):
-        expect(page.locator("#recording-badge")).to_be_visible()
+    expect(staff.locator("#recording-badge")).to_be_visible()
+    started = time.monotonic()
+    expect(customer.locator("#recording-badge")).to_be_visible()
     expect(customer.locator("#recording-badge")).to_contain_text("録音・録画中")
     expect(staff.locator("#recording-badge")).to_contain_text("Recording")
     first = seconds(staff.locator("#recording-elapsed").inner_text())
@@ -87,7 +89,6 @@ def test_record_consent_badge_and_playback_with_the_timeline(
         arg=first + 2,
     )
     expect(staff.locator("#chat-log")).to_contain_text("Recording started")
-    started = time.monotonic()
     for page, name in ((customer, "customer-ja"), (staff, "staff-en")):
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path=ARTIFACTS / f"recording-badge-phone-{name}.png")
@@ -282,3 +283,115 @@ def test_a_server_killed_while_recording_leaves_a_playable_seekable_recording(
     assert result["duration"] != float("inf") and result["seekable"] > recorded - 2.5, result
     assert abs(result["time"] - result["duration"] / 2) < 1.0, result
     supervisor.screenshot(path=ARTIFACTS / "recording-interrupted-en.png")
+
+
+MADE_RECORDING = """
+import json
+from pathlib import Path
+from sqlalchemy import select
+from showroom.db import session_scope
+from showroom.models import StaffMember, Store
+from showroom.settings import get_settings
+from consult.calls.consultations import start_walk_in, end
+from consult.calls.queue import accept
+from consult.media import recordings
+from consult.media.desk import track_info
+from consult.media.recorder import ParticipantFile, finalise
+from tests.unit.media.recording_media import opus_packets, vp8_frames
+with session_scope() as s:
+    store = s.scalars(select(Store).where(Store.slug == "aoyama")).one()
+    mia = s.scalars(select(StaffMember).where(StaffMember.email == "mia@showroom.example")).one()
+    c = start_walk_in(s, store.id, customer_name="Library test")
+    accept(s, c.id, mia.id, store.id)
+    r = recordings.request(s, c.id, mia.id)
+    recordings.answer(s, c.id, r.id, accepted=True, lang="en")
+    recordings.started(s, r)
+    recordings.stop_request(s, c.id, mia.id)
+    clock = [0.0]
+    path = get_settings().recordings_dir / (r.path + "-customer.webm")
+    f = ParticipantFile(path, video=True, audio=True, clock=lambda: clock[0])
+    for i, (v, a) in enumerate(zip(vp8_frames(90), opus_packets(90), strict=False)):
+        clock[0] = i / 30
+        f.write("video", v, i * 3000, clock[0])
+        f.write("audio", a, i * 960, clock[0])
+    f.close()
+    done = finalise(f.part_path)
+    recordings.finished(s, r.id, {"customer": track_info(done, 0.0)})
+    c.outcome = "sold"
+    end(s, c.id)
+    print(json.dumps({"id": r.id, "file": str(done.path)}))
+"""
+
+
+def test_library_filters_rules_hold_and_delete(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    made = json.loads(app.python(MADE_RECORDING))
+    supervisor = browser_context().pages[0]
+    log_in(supervisor, app, "yuki@showroom.example")
+    supervisor.wait_for_url("**/supervisor")
+    supervisor.goto(f"{app.url}/recordings")
+    row = supervisor.locator(f"[data-recording='{made['id']}']")
+    expect(row).to_contain_text("Library test")
+    expect(row.locator(".recording-duration")).to_have_text("0:03")
+    # Filters: by staff member, outcome and order, with the real selects.
+    supervisor.locator("#filter-staff").select_option(label="Mia Tanaka")
+    supervisor.locator("#filter-outcome").select_option("sold")
+    supervisor.locator("#filter-apply").click()
+    expect(supervisor.locator("#recordings-table tbody tr")).to_have_count(1)
+    expect(row).to_be_visible()
+    supervisor.locator("#filter-order").select_option("with")
+    supervisor.locator("#filter-apply").click()
+    expect(supervisor.locator("#recordings-empty")).to_be_visible()
+    supervisor.locator("#filter-order").select_option("")
+    supervisor.locator("#filter-since").fill("2020-01-01")
+    supervisor.locator("#filter-until").fill("2020-01-31")
+    supervisor.locator("#filter-apply").click()
+    expect(supervisor.locator("#recordings-empty")).to_be_visible()
+    # The store's rules: purpose and retention, shown to customers from now on.
+    supervisor.locator("#rules-purpose-en").fill("So we can settle disagreements about an order.")
+    supervisor.locator("#rules-retention").fill("0")
+    supervisor.locator("#rules-save").click()  # the browser refuses it: 1 to 3650 days
+    expect(supervisor.locator("#rules-retention:invalid")).to_have_count(1)
+    expect(supervisor.get_by_text("Saved.")).to_have_count(0)
+    supervisor.locator("#rules-retention").fill("30")
+    supervisor.locator("#rules-save").click()
+    expect(supervisor.get_by_text("Saved.")).to_be_visible()
+    supervisor.set_viewport_size({"width": 390, "height": 844})
+    supervisor.screenshot(path=ARTIFACTS / "recordings-library-phone-en.png", full_page=True)
+    supervisor.set_viewport_size({"width": 1280, "height": 800})
+
+    # Legal hold blocks deletion; released, delete now with a reason, and it is logged.
+    supervisor.goto(f"{app.url}/recordings/{made['id']}")
+    expect(supervisor.locator("#recording-player")).to_have_attribute("data-ready", "1")
+    supervisor.locator("#recording-hold").click()
+    expect(supervisor.locator("#recording-hold")).to_have_text("Release legal hold")
+    supervisor.locator("#delete-reason").fill("The customer asked")
+    supervisor.locator("#recording-delete").click()
+    expect(supervisor.get_by_role("alert")).to_contain_text("legal hold")
+    supervisor.locator("#recording-hold").click()
+    expect(supervisor.locator("#recording-hold")).to_have_text("Put on legal hold")
+    supervisor.locator("#delete-reason").fill("The customer asked")
+    supervisor.locator("#recording-delete").click()
+    expect(supervisor.locator("#recording-deleted")).to_be_visible()
+    assert not Path(made["file"]).exists()
+    supervisor.goto(f"{app.url}/recordings")
+    expect(supervisor.locator("#deletion-log")).to_contain_text("The customer asked")
+    expect(supervisor.locator(f"[data-recording='{made['id']}']")).to_contain_text("Deleted")
+
+    # A member of staff sees only their own calls' recordings, and no store rules.
+    staff = browser_context().pages[0]
+    log_in(staff, app, "ken@showroom.example")
+    staff.wait_for_url("**/staff")
+    staff.goto(f"{app.url}/recordings")
+    expect(staff.locator("#recordings-empty")).to_be_visible()
+    expect(staff.locator(f"[data-recording='{made['id']}']")).to_have_count(0)
+    expect(staff.locator("#rules-save")).to_have_count(0)
+    staff.goto(f"{app.url}/recordings/{made['id']}")
+    expect(staff.locator("#recording-error")).to_contain_text("No such recording")
+    staff.locator("#language-switch").click()
+    expect(staff.locator("#recording-error")).to_contain_text("録画が見つからないか")
+    staff.set_viewport_size({"width": 390, "height": 844})
+    staff.goto(f"{app.url}/recordings")
+    expect(staff.locator("#recordings-empty")).to_contain_text("該当する録画はありません")
+    staff.screenshot(path=ARTIFACTS / "recordings-library-phone-ja.png", full_page=True)

@@ -100,6 +100,20 @@ def test_answers_for_another_call_and_requests_from_others_are_refused(session: 
     assert consents == []
 
 
+def test_the_store_may_ask_on_every_call_but_not_again_after_a_no(session: Session) -> None:
+    store_id, staff_id, call_id = live_call(session)
+    assert not recordings.auto_ask(session, call_id, store_id)  # off by default
+    recordings.save_policy(
+        session, store_id, purpose_en="", purpose_ja="", retention_days=90,
+        auto_start=True, staff_see_own=True, staff_may_download=False,
+    )  # fmt: skip
+    assert recordings.auto_ask(session, call_id, store_id)
+    recording = recordings.request(session, call_id, staff_id)
+    assert not recordings.auto_ask(session, call_id, store_id)  # already asking
+    recordings.answer(session, call_id, recording.id, accepted=False, lang="en")
+    assert not recordings.auto_ask(session, call_id, store_id)  # they said no: not again
+
+
 def test_stop_without_a_start_is_refused(session: Session) -> None:
     _store_id, staff_id, call_id = live_call(session)
     with pytest.raises(RecordingError, match=r"recording\.not_started"):
