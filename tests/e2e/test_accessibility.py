@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.app_server import ROOT
-from tests.e2e.conftest import ContextFactory, RunningApp, log_in
+from tests.e2e.conftest import ARTIFACTS, ContextFactory, RunningApp, log_in
 from tests.e2e.test_commerce import (
     CUSHION,
     add_to_cart,
@@ -40,6 +40,8 @@ SUPERVISOR_PAGES = {
     "/admin": "#scenes",
     "/admin/catalogue": "#catalogue-table",
     "/admin/commerce": "#rules-save",
+    "/supervisor/numbers": "#kpi-show",
+    "/recordings": "#filter-apply",
 }
 READY_AFTER_RELOAD = {
     "customer call": "#chat-log .payment-card",
@@ -55,6 +57,13 @@ AUDIT = """async (tags) => {
     .map((v) => `${v.impact} ${v.id} (${v.help}): ` +
                 v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(", "));
 }"""
+
+
+def shot(page: Page, name: str) -> None:
+    """Each audited page as it looked, to be looked at (test-artifacts/a11y/)."""
+    folder = ARTIFACTS / "a11y"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=folder / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".png"))
 
 
 def serious_violations(page: Page) -> list[str]:
@@ -88,6 +97,7 @@ def audit_pages(
                 violations = serious_violations(page)
                 if violations:
                     found[f"{path} [{lang}, {width_name}]"] = violations
+                shot(page, f"{path}-{lang}-{width_name}")
     assert not found, "\n".join(f"{where}:\n  " + "\n  ".join(v) for where, v in found.items())
 
 
@@ -134,6 +144,7 @@ def audit_here(pages: dict[str, Page], lang: str, found: dict[str, list[str]]) -
             violations = serious_violations(page)
             if violations:
                 found[f"{name} [{lang}, {width_name}]"] = violations
+            shot(page, f"{name}-{lang}-{width_name}")
 
 
 def test_call_and_pay_pages_have_no_serious_violations(
