@@ -4,9 +4,10 @@
 //    the router answers the hash change).
 // 2. A radio group marked `data-roving` (the booking page's days and times) is one tab stop:
 //    the checked radio (or the first) takes Tab, arrows move to the next one and choose it.
-// 3. The panorama viewer's controls (Photo Sphere Viewer's `div.psv-button`, role=button) answer
+// 3. Radix's scroll areas (a wide table on a phone) take focus, so arrows can scroll them.
+// 4. The panorama viewer's controls (Photo Sphere Viewer's `div.psv-button`, role=button) answer
 //    Space as well as Enter, as buttons do.
-// 4. A modal dialog's keyboard behaviour, for any element marked `data-modal` (the tour's product
+// 5. A modal dialog's keyboard behaviour, for any element marked `data-modal` (the tour's product
 // panel): focus moves into it when it opens, Tab and Shift+Tab stay inside, Escape closes it
 // from anywhere (by clicking its `data-modal-close` button), and focus goes back to what opened
 // it. Radix's own dialogs do this; the panel is not one because it sits inside the viewer.
@@ -27,7 +28,12 @@
       const current = all.find((r) => r.getAttribute("aria-checked") === "true") || all[0];
       for (const radio of all) radio.tabIndex = radio === current ? 0 : -1;
     }
+    for (const area of document.querySelectorAll(".rt-ScrollAreaViewport")) {
+      const scrolls = area.scrollWidth > area.clientWidth || area.scrollHeight > area.clientHeight;
+      if (scrolls && !area.hasAttribute("tabindex")) area.tabIndex = 0;
+    }
   };
+  window.addEventListener("resize", rove);
   new MutationObserver(rove).observe(document.documentElement, {
     subtree: true, childList: true, attributes: true, attributeFilter: ["aria-checked"],
   });

@@ -399,6 +399,7 @@ def after_call() -> rx.Component:
                         fallback=summary["staff"].to(str)[:1],
                         size="3",
                         radius="full",
+                        custom_attrs={"alt": ""},  # decorative: the name is beside it
                     ),
                     rx.text(T["after.spoke_with"], " ", rx.text.strong(summary["staff"].to(str))),
                     align="center",
@@ -450,6 +451,7 @@ def staff_card() -> rx.Component:
                 fallback=cast(Any, CallState.staff_name)[:1],
                 size="4",
                 radius="full",
+                custom_attrs={"alt": ""},  # decorative: the name is beside it
             ),
             rx.vstack(
                 rx.text(

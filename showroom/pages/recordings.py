@@ -358,7 +358,12 @@ def rules_form() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.heading(T["recordings.settings"], size="4"),
-                rx.text(T["recordings.purpose_en"], size="2"),
+                rx.text(
+                    T["recordings.purpose_en"],
+                    as_="label",
+                    custom_attrs={"htmlFor": "rules-purpose-en"},
+                    size="2",
+                ),
                 rx.text_area(
                     name="purpose_en",
                     default_value=rules["purpose_en"].to(str),
@@ -366,7 +371,12 @@ def rules_form() -> rx.Component:
                     width="100%",
                     max_length=1000,
                 ),
-                rx.text(T["recordings.purpose_ja"], size="2"),
+                rx.text(
+                    T["recordings.purpose_ja"],
+                    as_="label",
+                    custom_attrs={"htmlFor": "rules-purpose-ja"},
+                    size="2",
+                ),
                 rx.text_area(
                     name="purpose_ja",
                     default_value=rules["purpose_ja"].to(str),
@@ -375,7 +385,12 @@ def rules_form() -> rx.Component:
                     max_length=1000,
                 ),
                 rx.hstack(
-                    rx.text(T["recordings.retention_days"], size="2"),
+                    rx.text(
+                        T["recordings.retention_days"],
+                        as_="label",
+                        custom_attrs={"htmlFor": "rules-retention"},
+                        size="2",
+                    ),
                     rx.input(
                         name="retention_days",
                         type="number",
