@@ -66,15 +66,20 @@ async def publish(changes: Iterable[CatalogueChange]) -> None:
             await broker.publish(TOPIC, change.message() | {"event_id": uuid.uuid4().hex})
 
 
+def _can_exist(key: str) -> bool:
+    """No SKU or slug holds a NUL; PostgreSQL refuses one even in a query (a 500, not a 404)."""
+    return "\x00" not in key
+
+
 def _product(session: Session, sku: str) -> Product:
-    product = session.scalar(select(Product).where(Product.sku == sku))
+    product = session.scalar(select(Product).where(Product.sku == sku)) if _can_exist(sku) else None
     if product is None:
         raise CatalogueError("unknown_sku", f"No product has the SKU {sku!r}.", 404)
     return product
 
 
 def _store(session: Session, slug: str) -> Store:
-    store = session.scalar(select(Store).where(Store.slug == slug))
+    store = session.scalar(select(Store).where(Store.slug == slug)) if _can_exist(slug) else None
     if store is None:
         raise CatalogueError("unknown_store", f"No store is called {slug!r}.", 404)
     return store
