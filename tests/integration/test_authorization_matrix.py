@@ -66,6 +66,12 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     # A wrong password, for all: back to the form with the reason (or the throttle's).
     ("POST", "/api/session/login"): dict.fromkeys(CALLERS, 303),
     ("POST", "/api/session/logout"): dict.fromkeys(CALLERS, 303),
+    # Recordings play only through a link signed for one viewer (tested with signed links in
+    # tests/integration/media/test_recording_api.py): unsigned, staff get 403, others 401.
+    ("GET", "/api/recordings/{recording_id}/{role}.webm"): {
+        **STAFF_ONLY,
+        **dict.fromkeys((AI, AT, K, Y, S), 403),
+    },
     ("GET", "/media/staff"): dict.fromkeys(CALLERS, OK),  # public files (photos, tiles)
     ("GET", "/media/panoramas"): dict.fromkeys(CALLERS, OK),
     ("GET", "/media/products"): dict.fromkeys(CALLERS, OK),
@@ -175,6 +181,8 @@ def concrete(path: str, caller: str, world: dict[str, Any]) -> str:
         .replace("{token}", feed)
         .replace("{sku}", "SOFA-001")
         .replace("{store}", "aoyama")
+        .replace("{recording_id}", "1")
+        .replace("{role}", "customer")
     )
 
 
