@@ -29,8 +29,14 @@ pytest_plugins = ["tests.fixtures.servers"]
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """End-to-end tests last: sync Playwright keeps an event loop running until the session
-    ends, which async tests after it cannot share."""
-    items.sort(key=lambda item: "tests/e2e/" in item.nodeid)
+    ends, which async tests after it cannot share. Of those, the ones that rebuild the shared
+    front end (`.web`) go at the very end: the session's app serves that build."""
+    items.sort(
+        key=lambda item: (
+            "tests/e2e/" in item.nodeid,
+            item.get_closest_marker("rebuilds_front_end") is not None,
+        )
+    )
 
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")

@@ -15,6 +15,9 @@ import pytest
 
 from tests.e2e.app_server import BUILD_TIMEOUT_S, ROOT, app_env, free_port
 
+# run.sh builds the front end again in .web, under the session app's feet: after every other test.
+pytestmark = pytest.mark.rebuilds_front_end
+
 RECOVERY_S = 30  # the target is 5 s; two shared cores here, so the test allows more
 
 
