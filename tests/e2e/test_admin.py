@@ -154,6 +154,7 @@ def test_a_hotspot_is_dragged_and_deleted_and_the_view_saved(app: RunningApp, pa
     expect(markers).to_have_count(before + 1, timeout=SERVER_S)
 
     lamp = editor.locator("[data-marker-id]", has_text="Washi floor lamp")
+    expect(lamp).to_be_visible(timeout=SERVER_S)  # drawn, not only counted (redraws follow)
     start = lamp.bounding_box()
     assert start is not None
     x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
