@@ -106,6 +106,11 @@ def page(*children: rx.Component, on_switch: Any = None, **props: Any) -> rx.Com
     )
 
 
+def field_label(text: Any, for_id: str, **props: Any) -> rx.Component:
+    """A form field's visible label, tied to the field by its id (screen readers, clicks)."""
+    return rx.text(text, as_="label", custom_attrs={"htmlFor": for_id}, **props)
+
+
 def upload_area(label: Any, *children: rx.Component, **props: Any) -> rx.Component:
     """A drop zone whose file input has a name (Reflex renders that input without props)."""
     area = rx.upload(*children, **props)

@@ -8,7 +8,7 @@ import reflex as rx
 
 from showroom import routes
 from showroom.components.post_form import post_form
-from showroom.layout import T, page
+from showroom.layout import T, field_label, page
 
 ERRORS = ("missing_fields", "invalid_credentials", "throttled")
 
@@ -53,12 +53,7 @@ def login() -> rx.Component:
                 rx.vstack(
                     rx.heading(T["login.title"], size="6"),
                     error_notice(),
-                    rx.text(
-                        T["login.email"],
-                        as_="label",
-                        custom_attrs={"htmlFor": "email"},
-                        weight="medium",
-                    ),
+                    field_label(T["login.email"], "email", weight="medium"),
                     rx.input(
                         id="email",
                         name="email",
@@ -67,12 +62,7 @@ def login() -> rx.Component:
                         width="100%",
                         size="3",
                     ),
-                    rx.text(
-                        T["login.password"],
-                        as_="label",
-                        custom_attrs={"htmlFor": "password"},
-                        weight="medium",
-                    ),
+                    field_label(T["login.password"], "password", weight="medium"),
                     rx.input(
                         id="password",
                         name="password",

@@ -15,7 +15,7 @@ from consult.media import recordings
 from consult.media.recordings import LibraryFilter, RecordingError, Viewer
 from showroom import routes
 from showroom.db import session_scope
-from showroom.layout import T, forbidden_or, has_items, notice, page
+from showroom.layout import T, field_label, forbidden_or, has_items, notice, page
 from showroom.models import StaffMember
 from showroom.session_state import SessionState
 from showroom.settings import get_settings
@@ -352,45 +352,30 @@ def filters() -> rx.Component:
     )
 
 
+def purpose_field(rules: Any, lang: str) -> tuple[rx.Component, rx.Component]:
+    """The store's stated purpose of recording in one language: its label and its box."""
+    return (
+        field_label(T[f"recordings.purpose_{lang}"], f"rules-purpose-{lang}", size="2"),
+        rx.text_area(
+            name=f"purpose_{lang}",
+            default_value=rules[f"purpose_{lang}"].to(str),
+            id=f"rules-purpose-{lang}",
+            width="100%",
+            max_length=1000,
+        ),
+    )
+
+
 def rules_form() -> rx.Component:
     rules = RecordingsState.rules
     return rx.card(
         rx.form(
             rx.vstack(
                 rx.heading(T["recordings.settings"], size="4"),
-                rx.text(
-                    T["recordings.purpose_en"],
-                    as_="label",
-                    custom_attrs={"htmlFor": "rules-purpose-en"},
-                    size="2",
-                ),
-                rx.text_area(
-                    name="purpose_en",
-                    default_value=rules["purpose_en"].to(str),
-                    id="rules-purpose-en",
-                    width="100%",
-                    max_length=1000,
-                ),
-                rx.text(
-                    T["recordings.purpose_ja"],
-                    as_="label",
-                    custom_attrs={"htmlFor": "rules-purpose-ja"},
-                    size="2",
-                ),
-                rx.text_area(
-                    name="purpose_ja",
-                    default_value=rules["purpose_ja"].to(str),
-                    id="rules-purpose-ja",
-                    width="100%",
-                    max_length=1000,
-                ),
+                *purpose_field(rules, "en"),
+                *purpose_field(rules, "ja"),
                 rx.hstack(
-                    rx.text(
-                        T["recordings.retention_days"],
-                        as_="label",
-                        custom_attrs={"htmlFor": "rules-retention"},
-                        size="2",
-                    ),
+                    field_label(T["recordings.retention_days"], "rules-retention", size="2"),
                     rx.input(
                         name="retention_days",
                         type="number",
