@@ -67,10 +67,20 @@ def ended_others(app: RunningApp) -> None:
     )
 
 
+def everyone_away(app: RunningApp) -> None:
+    """Staff left available by other tests would answer this test's callers: send them away."""
+    app.python(
+        "from sqlalchemy import update\nfrom showroom.db import session_scope\n"
+        "from showroom.models import StaffMember\n"
+        "with session_scope() as s: s.execute(update(StaffMember).values(presence='away'))"
+    )
+
+
 def test_queue_place_presence_and_one_accept(
     app: RunningApp, browser_context: ContextFactory
 ) -> None:
     ended_others(app)
+    everyone_away(app)
     first_id, _token = walk_in(app, "Hanako")
     second_id, second_token = walk_in(app, "Taro")
     customer = browser_context(locale="ja-JP").pages[0]  # this customer reads Japanese

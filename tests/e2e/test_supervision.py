@@ -9,17 +9,9 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, ContextFactory, RunningApp, log_in
-from tests.e2e.test_queue import ended_others, go, staff_page, walk_in
+from tests.e2e.test_queue import ended_others, everyone_away, go, staff_page, walk_in
 
 expect.set_options(timeout=20_000)
-
-SET_AWAY = """
-from sqlalchemy import update
-from showroom.db import session_scope
-from showroom.models import StaffMember
-with session_scope() as s:
-    s.execute(update(StaffMember).values(presence="away"))
-"""
 
 
 def supervisor_board(context: ContextFactory, app: RunningApp) -> Page:
@@ -42,7 +34,7 @@ def test_the_board_follows_presence_and_the_queue_without_reload(
     app: RunningApp, browser_context: ContextFactory
 ) -> None:
     ended_others(app)
-    app.python(SET_AWAY)
+    everyone_away(app)
     board = supervisor_board(browser_context, app)
     ken_row = board.locator("#staff-board").get_by_role("row").filter(has_text="Ken")
     expect(ken_row).not_to_contain_text("Available")
@@ -58,6 +50,7 @@ def test_the_board_follows_presence_and_the_queue_without_reload(
     customer.locator("[data-testid=panorama-viewer][data-ready='true']").wait_for(timeout=30_000)
     customer.get_by_text("Hinoki three-seat sofa · ¥248,000").click()
     customer.get_by_role("dialog").get_by_role("button", name="Call now").click()
+    customer.get_by_role("button", name="Join the queue").click()  # the name is optional
     customer.wait_for_url(re.compile(r".*/call/[^/]+/?$"))
     queued = board.locator("#queue-board .queue-row")
     expect(queued).to_have_count(1)
@@ -118,6 +111,13 @@ def test_a_supervisor_listens_whispers_and_barges_in(
 
     board = supervisor_board(browser_context, app)
     row = board.locator(f"#calls-board .call-row[data-call='{call_id}']")
+    # Connection quality as both browsers measure it (getStats), reported with their status.
+    expect(row).to_have_attribute("data-quality", "good")
+    expect(row.locator(".quality")).to_have_text("Good connection")
+    for side, name in (("customer", "Customer"), ("staff", "Staff")):
+        expect(row.locator(f".measured[data-role='{side}']")).to_have_text(
+            re.compile(rf"{name}: round trip \d+ ms · loss \d+\.\d%")
+        )
     row.get_by_role("link", name="Listen").click()
     board.wait_for_url(re.compile(rf".*/supervisor/call/{call_id}/?$"))
     expect(board.locator("#supervise-mode")).to_contain_text("You are listening")
