@@ -713,7 +713,14 @@ class CallSession {
         method: "POST",
         headers: this.headers,
         credentials: "same-origin",
-        body: JSON.stringify({ muted: this.muted, camera: this.cameraOn && !this.audioOnly }),
+        body: JSON.stringify({
+          muted: this.muted,
+          camera: this.cameraOn && !this.audioOnly,
+          // This browser's own rating of the call (getStats): the supervisors' board shows it.
+          quality: this.view.quality,
+          rtt_ms: this.view.rttMs,
+          loss_pct: this.view.lossPct,
+        }),
         signal: withTimeout(this.controller.signal),
       });
       const body = await res.json().catch(() => ({}));
@@ -778,7 +785,7 @@ class CallSession {
         videoSent: this.before.sent + cur.sent,
         remoteLuma: meanLuma(this.remoteVideo(), this.canvas),
         quality: connected ? qualityOf(rtt, lossPct, receiving) : "unknown",
-        rttMs: rtt === null ? null : Math.round(rtt),
+        rttMs: rtt === null ? null : Math.min(60000, Math.round(rtt)),
         lossPct: Math.round(lossPct * 10) / 10,
         fps: Math.round(cur.fps),
       });

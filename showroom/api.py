@@ -17,9 +17,9 @@ from starlette.staticfiles import StaticFiles
 from consult.booking.bookings import staff_for_feed
 from consult.booking.mail import staff_feed
 from consult.booking.rules import BookingError
+from consult.calls.board_feed import announce_rating, live_board
 from consult.calls.consultations import chat_topic, consultation_for_link
 from consult.calls.events import record_event
-from consult.calls.monitoring import board
 from consult.calls.supervision import AUX_ROLES, MEDIA_ROLES, SupervisionError, live_call
 from consult.commerce.housekeeping import after_commit as commerce_after_commit
 from consult.commerce.webhooks import webhook_routes
@@ -134,8 +134,7 @@ async def supervisor_board(request: Request) -> JSONResponse:
         return error(request, 401, "login_required", "auth.login_required")
     if not who.may("supervisor"):
         return error(request, 403, "forbidden", "auth.forbidden")
-    with session_scope() as session:
-        return JSONResponse(board(session, who.store_id))
+    return JSONResponse(await asyncio.to_thread(live_board, who.store_id))
 
 
 async def calendar_feed(request: Request) -> Response:
@@ -172,7 +171,7 @@ def build_api(registry: MediaRegistry) -> Starlette:
             Route(f"{routes.API}/me", me),
             Route(f"{routes.API}/supervisor/board", supervisor_board),
             Route(f"{routes.API}/staff/calendar/{{token}}.ics", calendar_feed),
-            *rtc_routes(registry, authorize_call),
+            *rtc_routes(registry, authorize_call, on_rating=announce_rating),
             *webhook_routes(after_commit=commerce_after_commit),
             *catalogue_routes(),
             *session_routes(),

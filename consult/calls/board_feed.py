@@ -19,7 +19,10 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
+from consult.calls.monitoring import LiveMedia, board
+from consult.media.plane import live_links
 from consult.models import Booking, Consultation, ConsultationEvent, Order, Recording
+from showroom.db import session_scope
 from showroom.models import StaffMember
 from showroom.pubsub import get_broker
 
@@ -105,6 +108,37 @@ async def announce(stores: Iterable[int]) -> None:
             await broker.publish(board_topic(store_id), CHANGED)
     except Exception:  # a board that misses one change must not break the commit's caller
         logger.exception("could not announce a board change for stores %s", sorted(targets))
+
+
+async def announce_rating(consultation_id: int) -> None:
+    """A browser rated its connection differently: a change the database does not see, so the
+    media routes announce it to the call's store here."""
+
+    def store_of() -> int | None:
+        with session_scope() as session:
+            query = select(Consultation.store_id).where(Consultation.id == consultation_id)
+            return session.scalar(query)
+
+    try:
+        store_id = await asyncio.to_thread(store_of)
+    except Exception:  # the caller's status poll must not fail for the board's sake
+        logger.exception("could not find the store of consultation %s", consultation_id)
+        return
+    if store_id is not None:
+        await announce([store_id])
+
+
+def live_board(store_id: int) -> dict[str, Any]:
+    """The board as it is now, with what this process's media plane knows of the live calls."""
+    with session_scope() as session:
+        live = list(
+            session.scalars(
+                select(Consultation.id).where(
+                    Consultation.store_id == store_id, Consultation.status == "active"
+                )
+            )
+        )
+        return board(session, store_id, media=LiveMedia(live_links(live)))
 
 
 def _install() -> None:

@@ -1,8 +1,9 @@
 """The supervisor's live board: staff and what they do now, the walk-in queue, live calls, and
 today's figures. Built from a handful of aggregate queries (the board reloads on every change).
 
-`media` is what the media plane knows right now (`LiveMedia`: connection states per call); the
-page passes it in, so this module needs neither Reflex nor the registry.
+`media` is what the media plane knows right now (`LiveMedia`: each participant's connection
+state and its browser's own rating from WebRTC stats); the page passes it in, so this module
+needs neither Reflex nor the registry.
 """
 
 from __future__ import annotations
@@ -19,27 +20,49 @@ from sqlalchemy.orm import Session
 from consult.calls.presence import effective
 from consult.calls.supervision import STARTED, STEPS, STOPPED
 from consult.commerce.crediting import SOLD_STATUSES
+from consult.media.signalling import Link
 from consult.models import Booking, Consultation, ConsultationEvent, Order, Recording
 from showroom.db import utcnow
 from showroom.i18n import format_price
 from showroom.models import Product, StaffMember, Store
 
+SIDES = ("customer", "staff")
+RATINGS = ("good", "fair", "poor")  # the browsers' own ratings, best first
+
 
 @dataclass(frozen=True)
 class LiveMedia:
-    """Per call: connection state by role, e.g. {12: {"customer": "connected", ...}}."""
+    """Per call, each participant's link by role, e.g. {12: {"customer": Link(...), ...}}."""
 
-    states: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
+    links: Mapping[int, Mapping[str, Link]] = field(default_factory=dict)
 
     def quality(self, consultation_id: int) -> str:
-        """good (both connected), poor (a side connecting or lost) or none (nobody connected)."""
-        roles = self.states.get(consultation_id, {})
-        sides = [roles.get(role, "absent") for role in ("customer", "staff")]
-        if all(state == "connected" for state in sides):
-            return "good"
-        if any(state in ("connected", "connecting", "new") for state in sides):
-            return "poor"
-        return "none"
+        """none: nobody connected; connecting: a side not (or no longer) connected; else the
+        worse of the two browsers' own ratings (good, fair, poor), measuring until both rated."""
+        roles = self.links.get(consultation_id, {})
+        sides = [roles.get(role) for role in SIDES]
+        if not any(link and link.state == "connected" for link in sides):
+            return "none"
+        if not all(link and link.state == "connected" for link in sides):
+            return "connecting"
+        rated = [link.quality for link in sides if link and link.quality in RATINGS]
+        if len(rated) < len(SIDES):
+            return "measuring"
+        return max(rated, key=RATINGS.index)
+
+    def measured(self, consultation_id: int) -> list[dict[str, Any]]:
+        """What each side's browser measured: round trip (ms) and packet loss (%)."""
+        roles = self.links.get(consultation_id, {})
+        return [
+            {
+                "role": role,
+                "quality": link.quality,
+                "rtt_ms": "" if link.rtt_ms is None else str(link.rtt_ms),
+                "loss_pct": "" if link.loss_pct is None else f"{link.loss_pct:.1f}",
+            }
+            for role in SIDES
+            if (link := roles.get(role)) is not None and link.quality in RATINGS
+        ]
 
 
 def store_day(store: Store, now: datetime) -> tuple[datetime, datetime]:
@@ -214,6 +237,7 @@ def _calls(
             "minutes": int((now - (call.started_at or call.created_at)).total_seconds() // 60),
             "audio_only": call.audio_only,
             "quality": media.quality(call.id),
+            "measured": media.measured(call.id),
             "recording": call.id in recording,
             "supervised": call.id in stepped_in,
         }

@@ -58,6 +58,7 @@ from consult.media.encoded_video import (
     vp8_keyframe_size,
 )
 from consult.media.recorder import CallRecorder
+from consult.media.signalling import Link
 
 logger = logging.getLogger(__name__)
 
@@ -508,6 +509,9 @@ class Participant:
     resumed: bool = False  # takes over from an earlier connection: "reconnected" when connected
     muted: bool = False  # as the client last reported it
     camera: bool = True
+    quality: str = "unknown"  # the client's own rating from its WebRTC stats (last poll)
+    rtt_ms: int | None = None
+    loss_pct: float | None = None
     announced: bool = False  # joined / reconnected recorded for this connection
     inbound: dict[str, MediaStreamTrack] = field(default_factory=dict)
     keyframes: dict[str, KeyframeSource] = field(default_factory=dict)  # by inbound kind
@@ -595,6 +599,13 @@ class CallRoom:
 
     def states(self) -> dict[str, str]:
         return {role: p.state for role, p in self.participants.items()}
+
+    def links(self) -> dict[str, Link]:
+        """Each participant's connection: state and what its browser measured."""
+        return {
+            role: Link(p.state, p.quality, p.rtt_ms, p.loss_pct)
+            for role, p in self.participants.items()
+        }
 
     def tracks(self) -> dict[str, dict[str, MediaStreamTrack]]:
         """Every live inbound track by role and kind (what a recorder or monitor subscribes to)."""
@@ -766,6 +777,11 @@ class MediaRegistry:
         room = self._rooms.get(consultation_id)
         return room.states() if room is not None else {}
 
+    def links(self, consultation_id: int) -> dict[str, Link]:
+        """Connection state and the browser's measured quality, by role."""
+        room = self._rooms.get(consultation_id)
+        return room.links() if room is not None else {}
+
     def tracks_of(self, consultation_id: int) -> dict[str, dict[str, MediaStreamTrack]]:
         """The call's live inbound tracks, {role: {kind: track}}: what a recorder or a silent
         monitor subscribes to (through `relay_of`, never reading a track directly)."""
@@ -831,16 +847,26 @@ class MediaRegistry:
         *,
         muted: bool | None,
         camera: bool | None,
-    ) -> None:
-        """Store what the current client says about its microphone and camera."""
+        quality: str | None = None,
+        rtt_ms: int | None = None,
+        loss_pct: float | None = None,
+    ) -> bool:
+        """Store what the current client says about its microphone, camera and connection.
+
+        True when its quality rating changed (the supervisors' board shows it)."""
         room = self._rooms.get(consultation_id)
         me = room.participants.get(role) if room else None
         if me is None or (session is not None and me.session != session):
-            return
+            return False
         if muted is not None:
             me.muted = muted
         if camera is not None:
             me.camera = camera
+        if quality is None:
+            return False
+        changed = quality != me.quality
+        me.quality, me.rtt_ms, me.loss_pct = quality, rtt_ms, loss_pct
+        return changed
 
     def _configuration(self) -> RTCConfiguration:
         # Never RTCConfiguration() / RTCPeerConnection(): their default is Google's public STUN.

@@ -49,6 +49,7 @@ from showroom.request_body import BodyError, parse_json, read_bounded, require_m
 logger = logging.getLogger(__name__)
 
 Authorize = Callable[[Request, int], Awaitable[str]]
+OnRating = Callable[[int], Awaitable[None]]
 
 MAX_BODY_BYTES = MAX_SDP_BYTES + 4096
 NO_STORE = {"Cache-Control": "no-store"}
@@ -118,8 +119,12 @@ def _reason(request: Request, allowed: frozenset[str], default: str) -> str:
         raise _signalling_error(exc) from exc
 
 
-def rtc_routes(registry: MediaRegistry, authorize: Authorize) -> list[Route]:
-    """The signalling routes, to mount on the app's Starlette/ASGI backend."""
+def rtc_routes(
+    registry: MediaRegistry, authorize: Authorize, *, on_rating: OnRating | None = None
+) -> list[Route]:
+    """The signalling routes, to mount on the app's Starlette/ASGI backend.
+
+    `on_rating(consultation_id)` runs when a browser's own connection rating changes."""
 
     async def config(request: Request) -> Response:
         return JSONResponse({"iceServers": registry.ice_servers}, headers=NO_STORE)
@@ -171,9 +176,18 @@ def rtc_routes(registry: MediaRegistry, authorize: Authorize) -> list[Route]:
                 raise _signalling_error(exc) from exc
         except ApiError as exc:
             return error_response(exc.status, exc.code, exc.message)
-        registry.report(
-            consultation_id, role, session, muted=reported.muted, camera=reported.camera
+        rating_changed = registry.report(
+            consultation_id,
+            role,
+            session,
+            muted=reported.muted,
+            camera=reported.camera,
+            quality=reported.quality,
+            rtt_ms=reported.rtt_ms,
+            loss_pct=reported.loss_pct,
         )
+        if rating_changed and on_rating is not None:
+            await on_rating(consultation_id)
         return JSONResponse(registry.status(consultation_id, role, session), headers=NO_STORE)
 
     async def leave(request: Request) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 MAX_SDP_BYTES = 64 * 1024
 """A browser offer for one audio and one video section is 4 to 8 KB; anything near this is abuse."""
@@ -17,7 +18,10 @@ MAX_MEDIA_SECTIONS = 8
 """Audio + video for a participant, four receive sections for a monitor; more is not a browser."""
 
 OFFER_FIELDS = frozenset({"sdp", "type"})
-STATUS_FIELDS = frozenset({"muted", "camera"})
+STATUS_FIELDS = frozenset({"muted", "camera", "quality", "rtt_ms", "loss_pct"})
+QUALITIES = ("good", "fair", "poor", "unknown")
+"""How a browser rates its own connection from its WebRTC stats (best first)."""
+MAX_RTT_MS = 60_000
 JOIN_REASONS = frozenset({"join", "recover", "mode"})
 """Why a client sends an offer: first join (or reload), recovery after a drop, audio-only switch."""
 LEAVE_REASONS = frozenset({"hangup", "unload"})
@@ -148,6 +152,19 @@ class ClientStatus:
 
     muted: bool | None = None
     camera: bool | None = None
+    quality: str | None = None  # one of QUALITIES, from the browser's getStats()
+    rtt_ms: int | None = None
+    loss_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """One participant's connection as the server sees it (state) and its browser measured."""
+
+    state: str
+    quality: str = "unknown"
+    rtt_ms: int | None = None
+    loss_pct: float | None = None
 
 
 def parse_status(payload: object) -> ClientStatus:
@@ -156,10 +173,31 @@ def parse_status(payload: object) -> ClientStatus:
     unknown = sorted(str(key) for key in payload if key not in STATUS_FIELDS)
     if unknown:
         raise SignallingError("unknown_field", f"Unknown field(s): {', '.join(unknown)}.")
-    for key, value in payload.items():
-        if not isinstance(value, bool):
+    for key in ("muted", "camera"):
+        if key in payload and not isinstance(payload[key], bool):
             raise SignallingError("not_boolean", f"{key!r} must be true or false.")
-    return ClientStatus(muted=payload.get("muted"), camera=payload.get("camera"))
+    quality = payload.get("quality")
+    if quality is not None and quality not in QUALITIES:
+        raise SignallingError("bad_quality", f"'quality' must be one of {', '.join(QUALITIES)}.")
+    return ClientStatus(
+        muted=payload.get("muted"),
+        camera=payload.get("camera"),
+        quality=quality,
+        rtt_ms=_number(payload, "rtt_ms", MAX_RTT_MS, whole=True),
+        loss_pct=_number(payload, "loss_pct", 100, whole=False),
+    )
+
+
+def _number(payload: dict[str, Any], key: str, top: float, *, whole: bool) -> Any:
+    """An optional measurement within [0, top] (null: the browser has none yet)."""
+    value = payload.get(key)
+    if value is None:
+        return None
+    wrong_type = isinstance(value, bool) or not isinstance(value, int if whole else (int, float))
+    if wrong_type or not 0 <= value <= top:
+        kind = "a whole number" if whole else "a number"
+        raise SignallingError("bad_measurement", f"{key!r} must be {kind} from 0 to {top}.")
+    return int(value) if whole else round(float(value), 1)
 
 
 def parse_session(value: str | None) -> str | None:

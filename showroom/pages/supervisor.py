@@ -12,31 +12,14 @@ from typing import Any
 
 import reflex as rx
 from reflex_base.event import EventSpec
-from sqlalchemy import select
 
-from consult.calls.board_feed import board_topic, drain_queue
-from consult.calls.monitoring import LiveMedia, board
-from consult.media.plane import live_states
-from consult.models import Consultation
+from consult.calls.board_feed import board_topic, drain_queue, live_board
 from showroom import routes
-from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, page
 from showroom.pubsub import get_broker
 from showroom.session_state import SessionState
 
 CLOCK_S = 30.0
-
-
-def load_board(store_id: int) -> dict[str, Any]:
-    with session_scope() as session:
-        live = list(
-            session.scalars(
-                select(Consultation.id).where(
-                    Consultation.store_id == store_id, Consultation.status == "active"
-                )
-            )
-        )
-        return board(session, store_id, media=LiveMedia(live_states(live)))
 
 
 class SupervisorState(rx.State):
@@ -56,7 +39,7 @@ class SupervisorState(rx.State):
         who = session_state.current_staff()
         if who is None:
             return None
-        self._apply(load_board(who.store_id))
+        self._apply(live_board(who.store_id))
         return SupervisorState.watch
 
     def _apply(self, data: dict[str, Any]) -> None:
@@ -84,7 +67,7 @@ class SupervisorState(rx.State):
                 return
             async with get_broker().subscribe(board_topic(store_id)) as changes:
                 # A change committed while we subscribed would be missed: read once more.
-                data = await asyncio.to_thread(load_board, store_id)
+                data = await asyncio.to_thread(live_board, store_id)
                 async with self:
                     self._apply(data)
                 while True:
@@ -96,7 +79,7 @@ class SupervisorState(rx.State):
                     drain_queue(changes)
                     if await self._store_if_still_here() != store_id:
                         return
-                    data = await asyncio.to_thread(load_board, store_id)
+                    data = await asyncio.to_thread(live_board, store_id)
                     async with self:
                         self._apply(data)
                         self.updates += int(pushed)
@@ -186,6 +169,39 @@ def queue_row(call: Any) -> rx.Component:
     )
 
 
+def quality_badge(quality: Any) -> rx.Component:
+    """The worse of the two browsers' own ratings (consult.calls.monitoring.LiveMedia)."""
+    return rx.match(
+        quality,
+        ("good", rx.badge(T["board.quality_good"], color_scheme="grass", class_name="quality")),
+        ("fair", rx.badge(T["board.quality_fair"], color_scheme="amber", class_name="quality")),
+        ("poor", rx.badge(T["board.quality_poor"], color_scheme="red", class_name="quality")),
+        (
+            "connecting",
+            rx.badge(T["board.quality_connecting"], color_scheme="amber", variant="outline",
+                     class_name="quality"),
+        ),
+        (
+            "measuring",
+            rx.badge(T["board.quality_measuring"], color_scheme="gray", class_name="quality"),
+        ),
+        rx.badge(T["board.quality_none"], color_scheme="gray", variant="outline",
+                 class_name="quality"),
+    )  # fmt: skip
+
+
+def measured_line(side: Any) -> rx.Component:
+    """One side's measurement, e.g. "Customer: round trip 40 ms · loss 0.0%"."""
+    role = rx.cond(side["role"] == "customer", T["board.customer"], T["board.staff_member"])
+    round_trip = rx.cond(
+        side["rtt_ms"] != "", rx.fragment(T["board.round_trip"], " ", side["rtt_ms"], " ms · ")
+    )
+    return rx.text(
+        role, ": ", round_trip, T["board.loss"], " ", side["loss_pct"], "%",
+        size="1", color_scheme="gray", class_name="measured", data_role=side["role"],
+    )  # fmt: skip
+
+
 def call_row(call: Any) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
@@ -207,12 +223,7 @@ def call_row(call: Any) -> rx.Component:
                     rx.badge(T["board.audio_only"], color_scheme="gray"),
                     rx.badge(T["board.video"], color_scheme="gray", variant="outline"),
                 ),
-                rx.match(
-                    call["quality"].to(str),
-                    ("good", rx.badge(T["board.quality_good"], color_scheme="grass")),
-                    ("poor", rx.badge(T["board.quality_poor"], color_scheme="amber")),
-                    rx.badge(T["board.quality_none"], color_scheme="gray", variant="outline"),
-                ),
+                quality_badge(call["quality"].to(str)),
                 rx.cond(
                     call["recording"].to(bool), rx.badge(T["board.recording"], color_scheme="red")
                 ),
@@ -222,7 +233,8 @@ def call_row(call: Any) -> rx.Component:
                 ),
                 spacing="1",
                 wrap="wrap",
-            )
+            ),
+            rx.foreach(call["measured"].to(list[dict[str, str]]), measured_line),
         ),
         rx.table.cell(
             rx.link(
@@ -233,6 +245,7 @@ def call_row(call: Any) -> rx.Component:
         ),
         class_name="call-row",
         data_call=call["id"].to(str),
+        data_quality=call["quality"].to(str),
     )
 
 

@@ -905,7 +905,9 @@ def kinds(events: list[Event], role: str | None = None) -> list[str]:
     return [kind for _call, kind, who in events if role is None or who == role]
 
 
-async def status(http: httpx.AsyncClient, role: str, session: str, **body: bool) -> httpx.Response:
+async def status(
+    http: httpx.AsyncClient, role: str, session: str, **body: bool | str | float | None
+) -> httpx.Response:
     return await http.post(
         f"/api/rtc/{CALL}/status",
         json=body,
@@ -1119,3 +1121,32 @@ async def test_status_reports_mute_and_camera_to_the_other_side(
     assert mine["you"] == "connected" and mine["peers"][0]["role"] == "staff"
     peer = (await status(http, "staff", "staff-1")).json()["peers"][0]
     assert (peer["muted"], peer["camera"], peer["audio_only"]) == (True, False, False)
+
+
+async def test_each_browsers_rating_is_kept_and_a_change_announced_once(
+    registry: MediaRegistry, clients: list[Client]
+) -> None:
+    """What the supervisors' board shows as connection quality comes from the browsers' stats."""
+    announced: list[int] = []
+
+    async def on_rating(consultation_id: int) -> None:
+        announced.append(consultation_id)
+
+    app = Starlette(routes=rtc_routes(registry, authorize, on_rating=on_rating))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://showroom.test") as http:
+        await connected_pair(registry, http, clients)
+        assert registry.links(CALL)["customer"].quality == "unknown"
+        await status(http, "customer", "cust-1", quality="good", rtt_ms=40, loss_pct=0.0)
+        await status(http, "customer", "cust-1", quality="good", rtt_ms=55, loss_pct=0.4)
+        await status(http, "staff", "staff-1", quality="poor", rtt_ms=None, loss_pct=12.0)
+        links = registry.links(CALL)
+        assert (links["customer"].quality, links["customer"].rtt_ms) == ("good", 55)
+        assert (links["staff"].quality, links["staff"].loss_pct) == ("poor", 12.0)
+        assert links["staff"].state == "connected"
+        assert announced == [CALL, CALL]  # unknown -> good, unknown -> poor: not the new RTT
+        # A stale tab's report changes nothing, and a wrong value is refused whole.
+        await status(http, "customer", "old-tab", quality="poor")
+        wrong = await status(http, "customer", "cust-1", quality="poor", rtt_ms=-5)
+        assert (wrong.status_code, wrong.json()["error"]) == (400, "bad_measurement")
+        assert registry.links(CALL)["customer"].quality == "good" and len(announced) == 2

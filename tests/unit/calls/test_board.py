@@ -11,6 +11,7 @@ from consult.calls.consultations import start_walk_in
 from consult.calls.monitoring import LiveMedia, board
 from consult.calls.presence import set_presence
 from consult.calls.queue import accept
+from consult.media.signalling import Link
 from consult.models import Booking, Order, Recording
 from showroom.db import utcnow
 from tests import factories
@@ -48,7 +49,10 @@ def test_staff_queue_calls_and_figures(session: Session) -> None:
     session.flush()
 
     supervision.start(session, talking.id, store.id, mia.id, "listen")  # Mia supervises
-    media = LiveMedia({talking.id: {"customer": "connected", "staff": "connected"}})
+    media = LiveMedia({
+        talking.id: {"customer": Link("connected", "good", 40, 0.0),
+                     "staff": Link("connected", "fair", 310, 2.5)},
+    })  # fmt: skip
     data = board(session, store.id, media=media, now=now)
 
     staff = {row["name"]: row for row in data["staff"]}
@@ -63,7 +67,11 @@ def test_staff_queue_calls_and_figures(session: Session) -> None:
                                         ("", "0:20", "", "", False)]  # fmt: skip
     [call] = data["calls"]
     assert call["customer"] == "Hanako" and call["staff"] == "ken" and call["duration"] == "3:00"
-    assert call["quality"] == "good" and call["recording"] and call["supervised"]
+    assert call["quality"] == "fair" and call["recording"] and call["supervised"]
+    assert call["measured"] == [
+        {"role": "customer", "quality": "good", "rtt_ms": "40", "loss_pct": "0.0"},
+        {"role": "staff", "quality": "fair", "rtt_ms": "310", "loss_pct": "2.5"},
+    ]
     assert not call["booked"] and not call["audio_only"]
     assert data["figures"] == {
         "answered": 1,
@@ -73,10 +81,17 @@ def test_staff_queue_calls_and_figures(session: Session) -> None:
     }
 
 
-def test_quality_says_when_a_side_is_missing() -> None:
-    media = LiveMedia({1: {"customer": "connected"}, 2: {"staff": "failed"}})
-    assert media.quality(1) == "poor"
-    assert media.quality(2) == "none" and media.quality(3) == "none"
+def test_quality_says_when_a_side_is_missing_or_not_yet_measured() -> None:
+    media = LiveMedia({
+        1: {"customer": Link("connected", "good")},
+        2: {"staff": Link("failed", "poor")},
+        3: {"customer": Link("connected", "good"), "staff": Link("connected")},
+        4: {"customer": Link("connected", "poor", None, 12.0), "staff": Link("connected", "good")},
+    })  # fmt: skip
+    assert media.quality(1) == "connecting"
+    assert media.quality(2) == "none" and media.quality(404) == "none"
+    assert media.quality(3) == "measuring" and media.measured(3)[0]["rtt_ms"] == ""
+    assert media.quality(4) == "poor"  # the worse side decides
 
 
 def test_an_unknown_store_is_refused(session: Session) -> None:

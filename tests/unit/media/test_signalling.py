@@ -198,7 +198,23 @@ def test_status_report() -> None:
         ({"muted": "yes"}, "not_boolean"),
         ({"muted": 1}, "not_boolean"),
         ({"volume": 3}, "unknown_field"),
+        ({"quality": "excellent"}, "bad_quality"),
+        ({"quality": 3}, "bad_quality"),
+        ({"rtt_ms": -1}, "bad_measurement"),
+        ({"rtt_ms": 12.5}, "bad_measurement"),
+        ({"rtt_ms": True}, "bad_measurement"),
+        ({"rtt_ms": 60_001}, "bad_measurement"),
+        ({"loss_pct": 100.5}, "bad_measurement"),
+        ({"loss_pct": "2"}, "bad_measurement"),
+        ({"loss_pct": float("nan")}, "bad_measurement"),
     ]:
         with pytest.raises(SignallingError) as info:
             parse_status(payload)
         assert info.value.code == code
+
+
+def test_status_carries_the_browsers_own_rating() -> None:
+    rated = parse_status({"quality": "fair", "rtt_ms": 310, "loss_pct": 2.46})
+    assert (rated.quality, rated.rtt_ms, rated.loss_pct) == ("fair", 310, 2.5)
+    unmeasured = parse_status({"quality": "unknown", "rtt_ms": None, "loss_pct": 0})
+    assert (unmeasured.quality, unmeasured.rtt_ms, unmeasured.loss_pct) == ("unknown", None, 0.0)
