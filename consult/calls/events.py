@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from consult.models import ConsultationEvent
 
-# What may happen in a call. `detail` carries the specifics (e.g. {"to_staff_id": 3}).
+# What may happen in a call. `detail` carries the specifics (e.g. {"to_staff_id": 3}); a
+# "text" in it is what the timelines show after the event's name.
 KINDS = frozenset(
     {
         "queued",  # a walk-in call entered the queue
@@ -22,7 +23,9 @@ KINDS = frozenset(
         "transferred",  # handed to another member of staff
         "audio_only",  # a participant switched to audio only
         "guide_started",  # staff started a guided tour
+        "guide_moved",  # staff took the customer to another scene; detail {"scene_id", "text"}
         "guide_stopped",
+        "cart_changed",  # detail {"product_id", "quantity" (0: removed), "text"}
         "unanswered",  # nobody answered in time
         "message_left",  # the customer left a message instead of waiting
         "ended",

@@ -152,12 +152,12 @@ def status(session: Session, consultation_id: int) -> GuideStatus | None:
         select(ConsultationEvent)
         .where(
             ConsultationEvent.consultation_id == consultation_id,
-            ConsultationEvent.kind.in_(("guide_started", "guide_stopped")),
+            ConsultationEvent.kind.in_(("guide_started", "guide_moved", "guide_stopped")),
         )
         .order_by(ConsultationEvent.id.desc())
         .limit(1)
     )
-    if last is None or last.kind != "guide_started":
+    if last is None or last.kind == "guide_stopped":
         return None
     scene_id = last.detail.get("scene_id")
     return GuideStatus(int(scene_id) if isinstance(scene_id, int) else 0, last.staff_id)
@@ -185,6 +185,20 @@ def opening_view(scene: Scene, seq: int) -> GuideView:
         highlight=None,
         seq=seq,
     )
+
+
+def move(
+    session: Session, consultation_id: int, staff_id: int, scene_id: int, seq: int
+) -> GuideView:
+    """Staff take the customer to another scene of the store: stored for the timelines (and
+    for a page that reopens mid-guide), at the scene's opening view."""
+    consultation = _live_consultation(session, consultation_id)
+    scene = _scene_of_store(session, consultation.store_id, scene_id)
+    record_event(
+        session, consultation_id, "guide_moved", role="staff", staff_id=staff_id,
+        scene_id=scene.id, text=scene.name_ja if consultation.language == "ja" else scene.name_en,
+    )  # fmt: skip
+    return opening_view(scene, seq)
 
 
 def scene_opening(session: Session, consultation_id: int, scene_id: int, seq: int) -> GuideView:

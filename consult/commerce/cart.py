@@ -13,6 +13,7 @@ from sqlalchemy import desc, func, or_, select
 from sqlalchemy.orm import Session
 
 from consult.calls.consultations import ChatError, post_message
+from consult.calls.events import record_event
 from consult.calls.in_charge import staff_in_charge
 from consult.commerce.checkout import request_payment_for_order
 from consult.commerce.orders import OrderError, create_order, set_line
@@ -160,10 +161,30 @@ def _live_call(session: Session, consultation_id: int) -> Consultation:
     return call
 
 
-def add_to_cart(
-    session: Session, consultation_id: int, product_id: int, *, lang: str = "ja"
+def _noted(
+    session: Session, order: Order, product_id: int, by: str | None, lang: str = "ja"
 ) -> Order:
-    """One more of a product in the call's cart (a new draft order if there is none)."""
+    """The change, stored as a call event for the timelines (the recording's among them)."""
+    line = next((x for x in order.lines if x.product_id == product_id), None)
+    quantity = line.quantity if line else 0
+    name = _name(session, product_id, line.name if line else "", lang)  # removed: the product
+    record_event(
+        session, order.consultation_id or 0, "cart_changed", role=by,
+        product_id=product_id, quantity=quantity, text=f"{name} × {quantity}",
+    )  # fmt: skip
+    return order
+
+
+def add_to_cart(
+    session: Session,
+    consultation_id: int,
+    product_id: int,
+    *,
+    lang: str = "ja",
+    by: str | None = None,
+) -> Order:
+    """One more of a product in the call's cart (a new draft order if there is none); `by`
+    is who changed it (customer or staff)."""
     call = _live_call(session, consultation_id)
     order = draft_of(session, consultation_id)
     line = next((x for x in order.lines if x.product_id == product_id), None) if order else None
@@ -177,31 +198,44 @@ def add_to_cart(
         )
     try:
         if order is None:
-            return create_order(session, call.store_id, [(product_id, 1)], call.id, language=lang)
-        return set_line(session, order, product_id, wanted, language=lang)
+            order = create_order(session, call.store_id, [(product_id, 1)], call.id, language=lang)
+        else:
+            order = set_line(session, order, product_id, wanted, language=lang)
     except OrderError as error:
         raise CartError("cart.refused") from error
+    return _noted(session, order, product_id, by, lang)
 
 
-def remove_one(session: Session, consultation_id: int, product_id: int) -> Order:
+def remove_one(
+    session: Session, consultation_id: int, product_id: int, *, by: str | None = None
+) -> Order:
     """One fewer of a product in the call's cart (the last one removes the line)."""
     _live_call(session, consultation_id)
     order = draft_of(session, consultation_id)
     line = next((x for x in order.lines if x.product_id == product_id), None) if order else None
     if order is None or line is None:
         raise CartError("cart.not_in_cart")
-    return set_line(session, order, product_id, line.quantity - 1)
+    order = set_line(session, order, product_id, line.quantity - 1)
+    return _noted(session, order, product_id, by, order.language)
 
 
-def set_quantity(session: Session, consultation_id: int, product_id: int, quantity: int) -> Order:
+def set_quantity(
+    session: Session,
+    consultation_id: int,
+    product_id: int,
+    quantity: int,
+    *,
+    by: str | None = None,
+) -> Order:
     _live_call(session, consultation_id)
     order = draft_of(session, consultation_id)
     if order is None:
         raise CartError("cart.empty")
     try:
-        return set_line(session, order, product_id, quantity)
+        order = set_line(session, order, product_id, quantity)
     except OrderError as error:
         raise CartError("cart.refused") from error
+    return _noted(session, order, product_id, by, order.language)
 
 
 def cart_view(session: Session, consultation_id: int, lang: str) -> dict[str, Any]:

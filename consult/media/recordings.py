@@ -515,7 +515,9 @@ TIMELINE_EVENTS = (
     "transferred",
     "audio_only",
     "guide_started",
+    "guide_moved",
     "guide_stopped",
+    "cart_changed",
     "recording_started",
     "recording_stopped",
     "ended",
@@ -545,16 +547,14 @@ def timeline(session: Session, recording: Recording, lang: str) -> list[dict[str
         .where(ConsultationEvent.created_at >= start, ConsultationEvent.created_at <= end)
         .order_by(ConsultationEvent.id)
     ):
-        if event.kind not in TIMELINE_EVENTS and not event.kind.startswith(("cart", "pay")):
+        if event.kind not in TIMELINE_EVENTS:
             continue
         who = _sender(event.role or "", lang) if event.role else ""
-        items.append(
-            (
-                event.created_at,
-                f"e{event.id}",
-                {"kind": "event", "who": who, "text": t(lang, f"chat.event_{event.kind}")},
-            )
-        )
+        text = t(lang, f"timeline.{event.kind}")
+        if detail := str((event.detail or {}).get("text", "")):
+            text = f"{text}: {detail}"  # the scene moved to, the cart line as it is now
+        kind = "cart" if event.kind == "cart_changed" else "event"
+        items.append((event.created_at, f"e{event.id}", {"kind": kind, "who": who, "text": text}))
     items += _order_items(session, recording, start, end, lang)
     items.sort(key=lambda item: (item[0], item[1]))
     return [

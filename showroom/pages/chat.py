@@ -169,12 +169,13 @@ class ChatState(rx.State):
         await self._refresh_lang()
         try:
             with session_scope() as session:
+                call, product, by = self.consultation_id, int(product_id), self.sender
                 if quantity is None:
-                    add_to_cart(session, self.consultation_id, int(product_id), lang=self._lang)
+                    add_to_cart(session, call, product, lang=self._lang, by=by)
                 elif quantity == -1:
-                    remove_one(session, self.consultation_id, int(product_id))
+                    remove_one(session, call, product, by=by)
                 else:
-                    set_quantity(session, self.consultation_id, int(product_id), quantity)
+                    set_quantity(session, call, product, quantity, by=by)
         except CartError as error:
             self.cart_error_key, self.cart_error_detail = error.key, error.detail
             return

@@ -160,8 +160,8 @@ class GuideState(rx.State):
     async def _go_to_scene(self, scene_id: int) -> None:
         try:
             with session_scope() as session:
-                view = guide.scene_opening(
-                    session, self.consultation_id, int(scene_id),
+                view = guide.move(
+                    session, self.consultation_id, self._staff_id, int(scene_id),
                     _next_seq(int(self._latest.get("seq", 0))),
                 )  # fmt: skip
         except (GuideError, TypeError, ValueError) as error:

@@ -120,6 +120,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "timeline.audio_only": ("Audio only", "音声のみ"),
     "timeline.guide_started": ("Guided tour started", "ガイドツアー開始"),
     "timeline.guide_stopped": ("Guided tour stopped", "ガイドツアー終了"),
+    "timeline.guide_moved": ("Guided tour moved", "ガイドツアー移動"),
+    "timeline.cart_changed": ("Cart", "カート"),
     "timeline.unanswered": ("Not answered in time", "時間内に応答なし"),
     "timeline.message_left": ("Message left", "メッセージあり"),
     "timeline.ended": ("Ended", "終了"),

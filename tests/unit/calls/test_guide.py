@@ -145,11 +145,22 @@ def test_start_and_stop_are_stored_and_give_the_status(session: Session) -> None
     assert opening == GuideView(living.id, 1.0, 0.0, 40.0, None, 5)
     assert guide.status(session, call_id) == guide.GuideStatus(living.id, aiko)
     assert guide.scene_opening(session, call_id, dining.id, 6).scene_id == dining.id
+    # Staff take the customer on: stored (for the timelines and a page that reopens).
+    assert guide.move(session, call_id, aiko, dining.id, 7).scene_id == dining.id
+    assert guide.status(session, call_id) == guide.GuideStatus(dining.id, aiko)
 
     assert guide.stop(session, call_id, aiko) is True
     assert guide.status(session, call_id) is None
     kinds = [(e.kind, e.role, e.staff_id) for e in events_of(session, call_id)]
-    assert kinds[-2:] == [("guide_started", "staff", aiko), ("guide_stopped", "staff", aiko)]
+    assert kinds[-3:] == [
+        ("guide_started", "staff", aiko),
+        ("guide_moved", "staff", aiko),
+        ("guide_stopped", "staff", aiko),
+    ]
+    moved = events_of(session, call_id)[-2].detail
+    assert moved == {"scene_id": dining.id, "text": dining.name_ja}  # the call's language
+    with pytest.raises(GuideError):
+        guide.move(session, call_id, aiko, 99_999, 8)
 
 
 def test_no_guide_in_an_ended_call(session: Session) -> None:

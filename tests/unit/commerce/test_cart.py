@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from consult.calls.consultations import end, history, start_walk_in
+from consult.calls.events import events_of
 from consult.commerce.cart import (
     CartError,
     add_to_cart,
@@ -88,6 +89,16 @@ def test_both_sides_build_one_cart_and_staff_ask_for_payment(session: Session) -
     with pytest.raises(CartError):
         add_to_cart(session, call.id, 9999)
     assert cart_view(session, call.id, "en")["total"] == "¥248,000"
+    # Every change is a call event (the recording's timeline shows them); refusals are not.
+    changes = [(e.role, e.detail) for e in events_of(session, call.id) if e.kind == "cart_changed"]
+    assert [detail["quantity"] for _role, detail in changes] == [1, 1, 2, 1, 0, 1, 0]
+    assert changes[0] == (None, {"product_id": sofa.id, "quantity": 1, "text": "Sofa × 1"})
+    assert changes[4][1]["text"] == "ランプ × 0"  # removed: named from the product
+    add_to_cart(session, call.id, lamp.id, by="customer")
+    set_quantity(session, call.id, lamp.id, 0, by="staff")
+    assert [e.role for e in events_of(session, call.id) if e.kind == "cart_changed"][-2:] == [
+        "customer", "staff",
+    ]  # fmt: skip
 
     message = request_cart_payment(session, "k", call.id, aiko.id)
     assert message.kind == "payment"

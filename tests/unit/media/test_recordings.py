@@ -9,15 +9,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult.calls import guide
 from consult.calls.consultations import end, post_message, start_walk_in
 from consult.calls.events import events_of
 from consult.calls.presence import set_presence
 from consult.calls.queue import accept
 from consult.calls.transfer import transfer
+from consult.commerce.cart import add_to_cart
 from consult.media import recordings
 from consult.media.recordings import LibraryFilter, RecordingError, Viewer
-from consult.models import Recording, RecordingConsent, RecordingDeletion
+from consult.models import Consultation, Recording, RecordingConsent, RecordingDeletion
 from showroom.db import utcnow
+from showroom.models import Store
 from tests import factories
 
 
@@ -224,6 +227,31 @@ def test_the_timeline_gives_seconds_into_the_recording(session: Session) -> None
          "who": "Customer", "text": "Is it in grey?"}
     ]  # fmt: skip
     assert any(line["text"] == "Recording started" for line in lines)
+
+
+def test_the_timeline_shows_cart_changes_and_guided_tour_steps(session: Session) -> None:
+    store_id, staff_id, call_id = live_call(session)
+    store = session.get(Store, store_id)
+    assert store is not None
+    living = factories.scene(session, store, "living")
+    lamp = factories.product(session, "LAMP-002", 18000, name_en="Lamp", name_ja="ランプ")
+    factories.stock(session, store, lamp, 3)
+    recording = recordings.request(session, call_id, staff_id)
+    recordings.started(session, recording)
+    recording.started_at -= timedelta(seconds=30)  # the changes below come 30 s in
+    add_to_cart(session, call_id, lamp.id, lang="en", by="customer")
+    guide.start(session, call_id, staff_id, living.id, seq=1)
+    guide.move(session, call_id, staff_id, living.id, seq=2)
+    lines = recordings.timeline(session, recording, "en")
+    assert {"kind": "cart", "who": "Customer", "text": "Cart: Lamp × 1"}.items() <= next(
+        line for line in lines if line["kind"] == "cart"
+    ).items()
+    texts = [line["text"] for line in lines]
+    assert "Guided tour started" in texts
+    call = session.get(Consultation, call_id)
+    assert call is not None
+    scene = living.name_ja if call.language == "ja" else living.name_en  # the call's language
+    assert f"Guided tour moved: {scene}" in texts
 
 
 def test_signed_media_links_expire_and_name_one_viewer(tmp_path: Path) -> None:
