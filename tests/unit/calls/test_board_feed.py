@@ -4,26 +4,43 @@ a heartbeat (presence_at only) and a rolled-back change announce nothing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from consult.calls import board_feed
 from consult.calls.consultations import start_walk_in
 from consult.calls.events import record_event
 from consult.calls.presence import heartbeat, set_presence
-from showroom import pubsub
+from showroom import db, pubsub
 from tests import factories
 
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 
-@pytest.fixture
-async def feed(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[pubsub.LocalBroker]:
-    broker = pubsub.LocalBroker()
+
+@pytest.fixture(params=["local"] + (["redis"] if REDIS_URL else []))
+async def feed(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> AsyncIterator[pubsub.Broker]:
+    """The board's broker: in-process, and Redis (several workers) where one answers."""
+    broker: pubsub.Broker = (
+        pubsub.LocalBroker() if request.param == "local" else pubsub.RedisBroker(REDIS_URL)
+    )
     monkeypatch.setattr(pubsub, "_broker", broker)
     async with board_feed.board_feed():
         yield broker
+
+
+@contextlib.asynccontextmanager
+async def listening(broker: pubsub.Broker, store_id: int) -> AsyncIterator[asyncio.Queue[Any]]:
+    async with broker.subscribe(board_feed.board_topic(store_id)) as queue:
+        await asyncio.sleep(0.05)  # Redis confirms a subscription asynchronously
+        yield queue
 
 
 async def next_change(queue: asyncio.Queue[dict[str, object]]) -> dict[str, object]:
@@ -36,7 +53,7 @@ async def nothing(queue: asyncio.Queue[dict[str, object]]) -> bool:
 
 
 async def test_a_presence_change_reaches_the_stores_board(
-    engine: Engine, feed: pubsub.LocalBroker
+    engine: Engine, feed: pubsub.Broker
 ) -> None:
     with Session(engine) as session:
         store, other = factories.store(session), factories.store(session, "umeda")
@@ -44,10 +61,7 @@ async def test_a_presence_change_reaches_the_stores_board(
         session.commit()
         store_id, other_id, aiko_id = store.id, other.id, aiko.id
     await asyncio.sleep(0.1)  # the setup's own announcement goes out before we listen
-    async with (
-        feed.subscribe(board_feed.board_topic(store_id)) as mine,
-        feed.subscribe(board_feed.board_topic(other_id)) as theirs,
-    ):
+    async with listening(feed, store_id) as mine, listening(feed, other_id) as theirs:
         with Session(engine) as session:
             set_presence(session, aiko_id, "available")
             session.commit()
@@ -66,7 +80,7 @@ async def test_a_presence_change_reaches_the_stores_board(
 
 
 async def test_calls_and_media_events_committed_in_a_thread_are_announced(
-    engine: Engine, feed: pubsub.LocalBroker
+    engine: Engine, feed: pubsub.Broker
 ) -> None:
     with Session(engine) as session:
         store = factories.store(session)
@@ -80,7 +94,7 @@ async def test_calls_and_media_events_committed_in_a_thread_are_announced(
             session.commit()
             return call_id
 
-    async with feed.subscribe(board_feed.board_topic(store_id)) as changes:
+    async with listening(feed, store_id) as changes:
         call_id = await asyncio.to_thread(walk_in)
         assert await next_change(changes) == {"kind": "board"}
 
@@ -91,6 +105,25 @@ async def test_calls_and_media_events_committed_in_a_thread_are_announced(
 
         await asyncio.to_thread(joined)
         assert await next_change(changes) == {"kind": "board"}
+
+
+async def test_a_browsers_new_rating_is_announced_to_its_store(
+    engine: Engine, feed: pubsub.Broker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Connection quality lives in the media plane, not the database: announced directly."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    monkeypatch.setattr(db, "_session_factory", lambda: factory)
+    with Session(engine) as session:
+        store = factories.store(session)
+        call_id = start_walk_in(session, store.id).id
+        session.commit()
+        store_id = store.id
+    await asyncio.sleep(0.1)
+    async with listening(feed, store_id) as changes:
+        await board_feed.announce_rating(call_id)
+        assert await next_change(changes) == {"kind": "board"}
+        await board_feed.announce_rating(999_999)  # a call that is gone: nobody to tell
+        assert await nothing(changes)
 
 
 async def test_without_a_running_feed_nothing_is_announced(
