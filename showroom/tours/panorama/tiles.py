@@ -17,14 +17,24 @@ panorama to the tiles only, not to a plain `baseUrl` object).
 Equirectangular input follows PSV too: column centre = yaw 0, yaw grows to the right, top
 row = pitch +90 degrees.
 
-Speed (bench/tiling.py; within about 2 to 3 times the codec floor of decoding the source
-and encoding the tiles): a fresh JPEG is decoded by libjpeg-turbo straight into a padded
-RGBX NumPy buffer; each face is bilinear-sampled at its largest size with four np.take
-gathers into buffers Pillow maps without copying, blended by Pillow in C; the lookups
-(int32 index + 8-bit weights) are solved in cache-sized blocks, use the faces' symmetries
-(the four side faces share one pitch map; each face's left half mirrors its right) and
-overlap the decode; lower levels come from Image.reduce(2); faces are built and encoded on
-a thread pool, as all the heavy calls release the GIL.
+Pipeline (bench/tiling.py measures it; within about 2 to 3 times the codec floor of
+decoding the source and encoding the tiles):
+1. The source is decoded once, straight into a padded RGBX NumPy buffer: a lazily opened
+   RGB JPEG or PNG by Pillow's own decoder writing through a core image mapped onto the
+   buffer (libjpeg-turbo writes the RGBX words itself); anything else is copied in bands.
+2. Meanwhile the side faces' lookup (int32 index + 8-bit weights, one pitch map shared by
+   the four side faces) is solved in cache-sized blocks using the faces' symmetries; the
+   top and bottom lookups are solved strip by strip as those faces are remapped.
+3. Faces are built and encoded on a thread pool (the heavy calls release the GIL): each is
+   bilinear-sampled at its largest size with four np.take gathers into buffers Pillow maps
+   without copying, blended by Pillow in C; its tiles are written, then the next level
+   down comes from Image.reduce(2), down to the base face.
+
+Memory (issue #13): the padded source is 1.33 times the decoded RGB image, the shared
+side lookup 0.2, and each face in flight about 0.25 (its largest level and the next);
+with the interpreter a 16384x8192 source peaks at about 2.1 times its decoded size with
+two workers. Nothing else holds a full-size copy: keep it that way (the tiler runs in
+a child process, see jobs.process_in_child; the test there guards the 2.5 times bound).
 """
 
 from __future__ import annotations
@@ -60,8 +70,9 @@ STRIP_ROWS = 128
 LOOKUP_ROWS = 32  # rows per block while solving the lookups (see _row_blocks)
 CACHED_FACE_SIZE = 2048  # lookups up to this face size are kept between calls
 # Faces are built and encoded in parallel: NumPy's gather, Pillow's blending, reducing and
-# JPEG encoding all release the GIL. Each worker holds one face (64 MB at 4096 px).
-WORKERS = max(1, min(4, os.cpu_count() or 1))
+# JPEG encoding all release the GIL. Each worker holds one face (64 MB at 4096 px, a quarter
+# of the decoded source): three at most keep the peak within 2.5 decoded sources.
+WORKERS = max(1, min(3, os.cpu_count() or 1))
 
 U32 = npt.NDArray[np.uint32]
 Progress = Callable[[float], None]
@@ -534,8 +545,10 @@ def tile_panorama(
     previous content atomically, and return the meta dict (also written as meta.json).
     `progress`, if given, is called (on the calling thread) with the fraction done (0..1)
     after each face. Blocking and CPU-bound (it uses WORKERS threads): call it off the
-    event loop. A JPEG fresh from Image.open() is decoded here, straight into the working
-    buffer; validate uploads with upload.open_panorama first."""
+    event loop. An RGB JPEG or PNG fresh from Image.open() is decoded here, straight into
+    the working buffer (a damaged file raises PanoramaError "truncated"); the image stays
+    usable, its pixels then living in that buffer. Uploads go through
+    upload.import_panorama, which checks them first."""
     _check_options(tile_size, quality)
     check_panorama(source.width, source.height, tile_size)
     levels = plan_levels(source.width, tile_size)
