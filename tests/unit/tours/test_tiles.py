@@ -195,17 +195,24 @@ def test_faces_psnr_against_reference(tiled: tuple[Path, dict[str, Any]]) -> Non
             assert psnr(got, ref) >= 40, (face, level)
 
 
-@pytest.mark.parametrize("progressive", [False, True])
-def test_jpeg_fast_path_matches_decoded_image(tmp_path: Path, progressive: bool) -> None:
-    """A lazily opened RGB JPEG is decoded straight into the padded source; tiling it must
-    give the same tiles as tiling the same image already decoded."""
-    path = tmp_path / "src.jpg"
-    synthetic_equirect().save(path, quality=95, progressive=progressive)
-    with Image.open(path) as lazy:
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [("src.jpg", {"quality": 95}), ("src.jpg", {"progressive": True}), ("src.png", {})],
+    ids=["jpeg", "progressive-jpeg", "png"],
+)
+def test_fast_path_matches_decoded_image(
+    tmp_path: Path, name: str, options: dict[str, Any]
+) -> None:
+    """A lazily opened RGB JPEG or PNG is decoded straight into the padded source; tiling it
+    must give the same tiles as tiling the same image already decoded."""
+    path = tmp_path / name
+    synthetic_equirect().save(path, **options)
+    with Image.open(path) as lazy, Image.open(path) as image:
         meta = tile_panorama(lazy, tmp_path / "lazy", tile_size=TILE)
-    with Image.open(path) as image:
         image.load()
         tile_panorama(image, tmp_path / "loaded", tile_size=TILE)
+        # The lazy image stays usable, its pixels now living in the tiler's buffer.
+        assert lazy.tobytes() == image.tobytes()
     for level in meta["levels"]:
         for face in FACES:
             a = load_face(tmp_path / "lazy", meta, face, level)
@@ -213,14 +220,15 @@ def test_jpeg_fast_path_matches_decoded_image(tmp_path: Path, progressive: bool)
             assert np.array_equal(a, b), (face, level)
 
 
-def test_truncated_jpeg_fails_and_writes_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "src.jpg"
+@pytest.mark.parametrize("name", ["src.jpg", "src.png"])
+def test_truncated_source_fails_and_writes_nothing(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
     synthetic_equirect().save(path, quality=95)
-    path.write_bytes(path.read_bytes()[:6000])
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with Image.open(path) as lazy, pytest.raises(PanoramaError) as caught:
         tile_panorama(lazy, tmp_path / "scene", tile_size=TILE)
     assert caught.value.code == "truncated"
-    assert [p.name for p in tmp_path.iterdir()] == ["src.jpg"]
+    assert [p.name for p in tmp_path.iterdir()] == [name]
 
 
 def test_base_faces_match_reference(tiled: tuple[Path, dict[str, Any]]) -> None:
