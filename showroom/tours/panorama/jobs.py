@@ -25,6 +25,7 @@ import dataclasses
 import json
 import logging
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -309,8 +310,10 @@ CHILD_TIMEOUT_S = 30 * 60
 
 def process_in_child(job_id: int) -> SceneChange | None:
     """`process(job_id)` in a fresh interpreter (same environment, so same database and media
-    dir); the scene change comes back as JSON on its last line of output. A child that dies
-    (the OOM killer, a crash) fails the job instead of the server."""
+    dir), so that the tiling's memory goes back to the system when it ends; the scene change
+    and the child's peak memory come back as JSON on its last line of output (the peak is
+    logged, as `peak_mb` on the record). A child that dies (the OOM killer, a crash) fails
+    the job instead of the server."""
     try:
         done = subprocess.run(
             [sys.executable, "-m", "showroom.tours.panorama.jobs", str(job_id)],
@@ -324,13 +327,20 @@ def process_in_child(job_id: int) -> SceneChange | None:
         _fail(job_id, INTERNAL, "The panorama could not be processed; please try again.")
         return None
     lines = done.stdout.strip().splitlines()
-    change = json.loads(lines[-1]) if lines else None
+    result = json.loads(lines[-1]) if lines else {}
+    peak = result.get("peak_mb")
+    log.info("panorama job %d: the tiling process peaked at %s MiB", job_id, peak,
+             extra={"peak_mb": peak})  # fmt: skip
+    change = result.get("change")
     return SceneChange(**change) if change else None
 
 
 def _child_main(job_id: int) -> None:
     change = process(job_id)
-    print(json.dumps(dataclasses.asdict(change) if change else None), flush=True)
+    # ru_maxrss is the process's peak resident set, in KiB on Linux.
+    peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result = {"change": dataclasses.asdict(change) if change else None, "peak_mb": peak_mb}
+    print(json.dumps(result), flush=True)
 
 
 # ---------------------------------------------------------------------------------------

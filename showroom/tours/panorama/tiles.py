@@ -17,14 +17,24 @@ panorama to the tiles only, not to a plain `baseUrl` object).
 Equirectangular input follows PSV too: column centre = yaw 0, yaw grows to the right, top
 row = pitch +90 degrees.
 
-Speed (bench/tiling.py; within about 2 to 3 times the codec floor of decoding the source
-and encoding the tiles): a fresh JPEG is decoded by libjpeg-turbo straight into a padded
-RGBX NumPy buffer; each face is bilinear-sampled at its largest size with four np.take
-gathers into buffers Pillow maps without copying, blended by Pillow in C; the lookups
-(int32 index + 8-bit weights) are solved in cache-sized blocks, use the faces' symmetries
-(the four side faces share one pitch map; each face's left half mirrors its right) and
-overlap the decode; lower levels come from Image.reduce(2); faces are built and encoded on
-a thread pool, as all the heavy calls release the GIL.
+Pipeline (bench/tiling.py measures it; within about 2 to 3 times the codec floor of
+decoding the source and encoding the tiles):
+1. The source is decoded once, straight into a padded RGBX NumPy buffer: a lazily opened
+   RGB JPEG or PNG by Pillow's own decoder writing through a core image mapped onto the
+   buffer (libjpeg-turbo writes the RGBX words itself); anything else is copied in bands.
+2. Meanwhile the side faces' lookup (int32 index + 8-bit weights, one pitch map shared by
+   the four side faces) is solved in cache-sized blocks using the faces' symmetries; the
+   top and bottom lookups are solved strip by strip as those faces are remapped.
+3. Faces are built and encoded on a thread pool (the heavy calls release the GIL): each is
+   bilinear-sampled at its largest size with four np.take gathers into buffers Pillow maps
+   without copying, blended by Pillow in C; its tiles are written, then the next level
+   down comes from Image.reduce(2), down to the base face.
+
+Memory (issue #13): the padded source is 1.33 times the decoded RGB image, the shared
+side lookup 0.2, and each face in flight about 0.25 (its largest level and the next);
+with the interpreter a 16384x8192 source peaks at about 2.1 times its decoded size with
+two workers. Nothing else holds a full-size copy: keep it that way (the tiler runs in
+a child process, see jobs.process_in_child; the test there guards the 2.5 times bound).
 """
 
 from __future__ import annotations
@@ -41,11 +51,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
+from PIL import Image, ImageFile
 
 FACES = ("left", "front", "right", "back", "top", "bottom")
 FACES_SLOWEST_FIRST = ("top", "bottom", "left", "front", "right", "back")
@@ -60,8 +70,9 @@ STRIP_ROWS = 128
 LOOKUP_ROWS = 32  # rows per block while solving the lookups (see _row_blocks)
 CACHED_FACE_SIZE = 2048  # lookups up to this face size are kept between calls
 # Faces are built and encoded in parallel: NumPy's gather, Pillow's blending, reducing and
-# JPEG encoding all release the GIL. Each worker holds one face (64 MB at 4096 px).
-WORKERS = max(1, min(4, os.cpu_count() or 1))
+# JPEG encoding all release the GIL. Each worker holds one face (64 MB at 4096 px, a quarter
+# of the decoded source): three at most keep the peak within 2.5 decoded sources.
+WORKERS = max(1, min(3, os.cpu_count() or 1))
 
 U32 = npt.NDArray[np.uint32]
 Progress = Callable[[float], None]
@@ -74,6 +85,19 @@ class PanoramaError(ValueError):
     def __init__(self, message: str, code: str = "invalid") -> None:
         super().__init__(message)
         self.code = code
+
+
+# What Pillow raises on bad pixel data: OSError ("image file is truncated", "broken data
+# stream"), SyntaxError (bad PNG chunks), ValueError and EOFError in some plugins.
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError)
+
+
+def damaged() -> PanoramaError:
+    return PanoramaError(
+        "The image file is damaged or incomplete (was the upload interrupted?); "
+        "please upload it again.",
+        code="truncated",
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -172,30 +196,49 @@ def _equirect_v(pitch: np.ndarray, h: int) -> np.ndarray:
     return np.clip((0.5 - pitch / np.pi) * h - 0.5, 0, h - 1)
 
 
-@dataclass(frozen=True)
-class FaceLookup:
-    """Bilinear lookup for one face into the padded (h+1) x (w+1) source: flat index of the
-    top-left neighbour and the weights of the right / lower neighbours as 0..255 masks
-    (Pillow blends with them in C).
+class Lookup(Protocol):
+    """Bilinear lookup for one face into the padded (h+1) x (w+1) source, a strip of face
+    rows at a time: flat index of the top-left neighbour and the weights of the right /
+    lower neighbours as 0..255 masks (Pillow blends with them in C)."""
 
-    Side faces are separable: yaw depends on the column only, so `cols` (n,) is added to
-    `rows` (y * stride, shared by the four side faces) strip by strip, and `fx` is one
-    strip's worth of identical rows. Top and bottom have `cols` None, the full flat index
-    in `rows` and a full `fx`."""
+    def strip(self, r0: int, r1: int, out: StripBuffers) -> tuple[np.ndarray, ...]:
+        """Index, fx and fy of face rows r0..r1, all C-contiguous (Pillow maps them). The
+        index is int64: np.take is about twice as fast with intp indices as with int32
+        ones, which it would convert on every call."""
+        ...
+
+
+@dataclass(frozen=True)
+class StripBuffers:
+    """One face's scratch for its lookup strips (each face task owns its own)."""
+
+    index: npt.NDArray[np.int64]
+    fx: npt.NDArray[np.uint8]
+    fy: npt.NDArray[np.uint8]
+
+    @classmethod
+    def for_face(cls, n: int) -> StripBuffers:
+        rows = min(STRIP_ROWS, n)
+        return cls(
+            np.empty((rows, n), np.int64),
+            np.empty((rows, n), np.uint8),
+            np.empty((rows, n), np.uint8),
+        )
+
+
+@dataclass(frozen=True)
+class SideLookup:
+    """A side face: separable, as yaw depends on the column only. `cols` (n,) is added to
+    `rows` (y * stride, one n x n map shared by the four side faces) strip by strip, and
+    `fx` is one strip's worth of identical rows."""
 
     rows: np.ndarray
     fy: npt.NDArray[np.uint8]
     fx: npt.NDArray[np.uint8]
-    cols: np.ndarray | None
+    cols: npt.NDArray[np.int64]
 
-    def strip(self, r0: int, r1: int, index_out: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Index, fx and fy of face rows r0..r1, all C-contiguous (Pillow maps them). The
-        index goes to `index_out` as int64: np.take is about twice as fast with intp
-        indices as with the stored int32 ones, which it would convert on every call."""
-        index = index_out[: r1 - r0]
-        if self.cols is None:
-            index[...] = self.rows[r0:r1]
-            return index, self.fx[r0:r1], self.fy[r0:r1]
+    def strip(self, r0: int, r1: int, out: StripBuffers) -> tuple[np.ndarray, ...]:
+        index = out.index[: r1 - r0]
         np.add(self.rows[r0:r1], self.cols, out=index)
         return index, self.fx[: r1 - r0], self.fy[r0:r1]
 
@@ -237,7 +280,7 @@ def _row_blocks(n: int) -> list[tuple[int, int]]:
     return [(r0, min(n, r0 + LOOKUP_ROWS)) for r0 in range(0, n, LOOKUP_ROWS)]
 
 
-def _side_lookups(n: int, w: int, h: int) -> dict[str, FaceLookup]:
+def _side_lookups(n: int, w: int, h: int) -> dict[str, SideLookup]:
     """Front, right, back, left: the same face turned by quarter turns of yaw. With face
     coordinates as a row (a) and a column (b), PSV's formulas broadcast to a yaw per column
     and a pitch per pixel, so only the pitch map is n x n, shared by the four faces. Pitch
@@ -263,7 +306,7 @@ def _side_lookups(n: int, w: int, h: int) -> dict[str, FaceLookup]:
         # A quarter turn need not be a whole number of columns (w % 4): split again.
         xk, fxk = _split(np.mod(u + k * w / 4, w), w)
         fx = np.ascontiguousarray(np.broadcast_to(fxk, (strip, n)))
-        lookups[face] = FaceLookup(rows, fy, fx, xk.astype(np.int64))
+        lookups[face] = SideLookup(rows, fy, fx, xk.astype(np.int64))
     return lookups
 
 
@@ -284,55 +327,55 @@ def _top_yaw_pitch(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return yaw, np.arctan(1 / np.sqrt(a * a + b * b))
 
 
-def _empty_lookup(n: int, dtype: type[np.signedinteger[Any]]) -> FaceLookup:
-    return FaceLookup(
-        np.empty((n, n), dtype), np.empty((n, n), np.uint8), np.empty((n, n), np.uint8), None
-    )
+@dataclass(frozen=True)
+class PolarLookup:
+    """Top or bottom, solved strip by strip as the face is remapped (storing them took 12
+    bytes a face pixel, 200 MB at 4096 px). Top by trigonometry (yaw is odd and pitch even
+    under the left-right mirror); the bottom face is the top's mirror image: rows reversed,
+    pitch negated (v -> h - 1 - v)."""
+
+    n: int
+    w: int
+    h: int
+    bottom: bool
+
+    def strip(self, r0: int, r1: int, out: StripBuffers) -> tuple[np.ndarray, ...]:
+        n, w, h = self.n, self.w, self.h
+        c = _texel_coords(n)
+        left = c[None, : n // 2]
+        for b0, b1 in _row_blocks(r1 - r0):
+            # The bottom's rows r are the top's rows n - 1 - r, read upwards.
+            rows = slice(n - r1 + b0, n - r1 + b1) if self.bottom else slice(r0 + b0, r0 + b1)
+            yaw, pitch = _top_yaw_pitch(left, c[rows, None])
+            x0, fx = _split(_equirect_u(_mirror_columns(yaw, 0.0), w), w)
+            v = _equirect_v(_mirror_columns(pitch, None), h)
+            y0, fy = _split((h - 1) - v if self.bottom else v, h)
+            index = _flat_index(y0, x0, w, h)
+            if self.bottom:
+                index, fx, fy = index[::-1], fx[::-1], fy[::-1]
+                b0, b1 = r1 - r0 - b1, r1 - r0 - b0
+            out.index[b0:b1], out.fx[b0:b1], out.fy[b0:b1] = index, fx, fy
+        return out.index[: r1 - r0], out.fx[: r1 - r0], out.fy[: r1 - r0]
 
 
-def _polar_lookups(n: int, w: int, h: int) -> dict[str, FaceLookup]:
-    """Top by trigonometry (yaw is odd and pitch even under the left-right mirror); the
-    bottom face is the top's mirror image: rows reversed, pitch negated (v -> h - 1 - v)."""
-    c = _texel_coords(n)
-    left = c[None, : n // 2]
-    dtype = _index_dtype(w, h)
-    top, bottom = (_empty_lookup(n, dtype) for _ in range(2))
-    for r0, r1 in _row_blocks(n):
-        yaw, pitch = _top_yaw_pitch(left, c[r0:r1, None])
-        x0, fx = _split(_equirect_u(_mirror_columns(yaw, 0.0), w), w)
-        v = _equirect_v(_mirror_columns(pitch, None), h)
-        y0, top.fy[r0:r1] = _split(v, h)
-        top.rows[r0:r1], top.fx[r0:r1] = _flat_index(y0, x0, w, h), fx
-        yb, fyb = _split((h - 1) - v, h)
-        mirrored = slice(n - r1, n - r0)
-        bottom.rows[mirrored] = _flat_index(yb, x0, w, h)[::-1]
-        bottom.fx[mirrored], bottom.fy[mirrored] = fx[::-1], fyb[::-1]
-    return {"top": top, "bottom": bottom}
-
-
-LookupSolver = Callable[[int, int, int], dict[str, FaceLookup]]
-
-
-def face_lookups(n: int, w: int, h: int) -> dict[str, FaceLookup]:
+def face_lookups(n: int, w: int, h: int) -> dict[str, Lookup]:
     """Lookups of the six faces for face size n and a w x h source."""
-    return {face: lk for part in LOOKUP_PARTS for face, lk in lookup_part(part, n, w, h).items()}
+    polar = {face: PolarLookup(n, w, h, face == "bottom") for face in ("top", "bottom")}
+    return {**side_lookups(n, w, h), **polar}
 
 
-def lookup_part(part: LookupSolver, n: int, w: int, h: int) -> dict[str, FaceLookup]:
-    """One part of the lookups (side or polar faces; the tiler solves them on two threads),
-    about 12 bytes per face pixel. Up to 2048 px faces they are cached (uploads and the
-    demo seed tile many sources of one size); larger ones (300 MB at 4096 px) are not."""
+def side_lookups(n: int, w: int, h: int) -> dict[str, SideLookup]:
+    """The side faces' lookups (the tiler solves them while the source decodes), 5 bytes
+    a face pixel. Up to 2048 px faces they are cached (the demo seed tiles many sources of
+    one size); larger ones (80 MB at 4096 px) are not."""
     if n <= CACHED_FACE_SIZE:
-        return _cached_part(part, n, w, h)
-    return part(n, w, h)
+        return _cached_side_lookups(n, w, h)
+    return _side_lookups(n, w, h)
 
 
 @lru_cache(maxsize=2)
-def _cached_part(part: LookupSolver, n: int, w: int, h: int) -> dict[str, FaceLookup]:
-    return part(n, w, h)
-
-
-LOOKUP_PARTS: tuple[LookupSolver, ...] = (_side_lookups, _polar_lookups)
+def _cached_side_lookups(n: int, w: int, h: int) -> dict[str, SideLookup]:
+    return _side_lookups(n, w, h)
 
 
 # ---------------------------------------------------------------------------------------
@@ -346,53 +389,45 @@ def _padded_source(image: Image.Image) -> U32:
     neighbour is the same flat index plus 0, 1, stride or stride + 1."""
     w, h = image.size
     padded = np.empty((h + 1, w + 1), np.uint32)
-    if not _decode_jpeg_into(image, padded):
-        _copy_into(to_rgb(image), padded)
+    if not _decode_into(image, padded):
+        _copy_into(image, padded)
     padded[:h, w] = padded[:h, 0]
     padded[h] = padded[h - 1]
     return padded
 
 
-def _copy_into(rgb: Image.Image, padded: U32) -> None:
-    """Copy a decoded RGB image in bands, so the only full-size copy is `padded` itself."""
-    w, h = rgb.size
+def _copy_into(image: Image.Image, padded: U32) -> None:
+    """Copy a decoded image in bands, converted band by band, so that the only full-size
+    copy is `padded` itself (a 16-bit or float image is scaled by its whole range first)."""
+    if image.mode.startswith("I") or image.mode == "F":
+        image = to_rgb(image)
+    w, h = image.size
     for y0 in range(0, h, 512):
         y1 = min(h, y0 + 512)
-        band = rgb.crop((0, y0, w, y1)).tobytes("raw", "RGBX")
+        band = to_rgb(image.crop((0, y0, w, y1))).tobytes("raw", "RGBX")
         padded[y0:y1, :w] = np.frombuffer(band, np.uint32).reshape(y1 - y0, w)
 
 
-def _decode_jpeg_into(image: Image.Image, padded: U32) -> bool:
-    """Decode a not yet loaded baseline RGB JPEG straight into `padded` (libjpeg-turbo
-    writes RGBX rows through a Pillow image mapped onto the NumPy buffer with its padded
-    stride): no decoded copy, no repacking. False if this image cannot take that path."""
-    tile = getattr(image, "tile", None)
-    fp = getattr(image, "fp", None)
-    getdecoder = getattr(Image, "_getdecoder", None)
-    w, h = image.size
-    if (
-        image.format != "JPEG"
-        or image.mode != "RGB"
-        or fp is None
-        or getdecoder is None
-        or not tile
-        or len(tile) != 1
-        or tuple(tile[0][1]) != (0, 0, w, h)  # (codec, extents, offset, args)
-        or tuple(tile[0][3]) != ("RGB", "")  # neither CMYK nor a draft() scale
-    ):
+def _decode_into(image: Image.Image, padded: U32) -> bool:
+    """Decode a not yet loaded RGB image (JPEG, PNG) straight into `padded`: Pillow keeps
+    RGB as four bytes a pixel, so its own decoder writes into a core image mapped onto the
+    buffer with its padded stride (no decoded copy, no repacking; libjpeg-turbo even writes
+    the RGBX words itself). The image stays usable, its pixels now living in `padded`.
+    False if this image cannot take that path (already decoded, or not RGB)."""
+    if not isinstance(image, ImageFile.ImageFile) or image.mode != "RGB":
         return False
-    target = Image.frombuffer("RGBX", (w, h), padded, "raw", "RGBX", (w + 1) * 4, 1)
-    decoder = getdecoder("RGBX", "jpeg", ("RGBX", ""), getattr(image, "decoderconfig", ()))
-    decoder.setimage(target.im, (0, 0, w, h))
-    fp.seek(tile[0][2])
-    # One call with the whole file: the decoder then never hands back an unread tail.
-    consumed, error = decoder.decode(fp.read())
-    decoder.cleanup()
-    if consumed >= 0 or error < 0:  # it wanted more data, or failed
-        raise PanoramaError(
-            "The image file is damaged or incomplete; please upload it again.",
-            code="truncated",
-        )
+    tile = image.tile
+    if not tile or getattr(image, "_im", None) is not None:  # decoded already
+        return False
+    # libjpeg-turbo writes RGBX words itself when asked (JCS_EXT_RGBX): no unpacking pass.
+    if image.format == "JPEG" and len(tile) == 1 and tile[0].args == ("RGB", ""):
+        image.tile = [tile[0]._replace(args=("RGBX", ""))]
+    w, h = image.size
+    image.im = Image.core.map_buffer(padded, (w, h), "raw", 0, ("RGB", (w + 1) * 4, 1))
+    try:
+        image.load()
+    except DECODE_ERRORS as error:
+        raise damaged() from error
     return True
 
 
@@ -419,7 +454,7 @@ def _remap_strip(
     images[0].im.paste(images[2].im, box, mask_y.im)
 
 
-def remap_face(src: U32, lookup: FaceLookup, n: int) -> Image.Image:
+def remap_face(src: U32, lookup: Lookup, n: int) -> Image.Image:
     """One n x n cube face (RGBX) from the padded source. The top-left gather of each strip
     goes straight into the face's own rows, where the blends finish it: no strip copies."""
     flat = src.reshape(-1)
@@ -427,10 +462,10 @@ def remap_face(src: U32, lookup: FaceLookup, n: int) -> Image.Image:
     strip = min(STRIP_ROWS, n)
     face = np.empty((n, n), np.uint32)
     neighbours = np.empty((3, strip, n), np.uint32)
-    index_buf = np.empty((strip, n), np.int64)
+    scratch = StripBuffers.for_face(n)
     for r0 in range(0, n, strip):
         r1 = min(n, r0 + strip)
-        index, fx, fy = lookup.strip(r0, r1, index_buf)
+        index, fx, fy = lookup.strip(r0, r1, scratch)
         out = [face[r0:r1], *(buf[: r1 - r0] for buf in neighbours)]
         _remap_strip(flat, stride, index, fx, fy, out)
     return Image.frombuffer("RGBX", (n, n), face, "raw", "RGBX", 0, 1)
@@ -457,7 +492,7 @@ class _Job:
     """What every face task needs to know."""
 
     src: U32
-    lookups: dict[str, FaceLookup]
+    lookups: dict[str, Lookup]
     levels: list[int]
     tile_size: int
     base_size: int
@@ -510,8 +545,10 @@ def tile_panorama(
     previous content atomically, and return the meta dict (also written as meta.json).
     `progress`, if given, is called (on the calling thread) with the fraction done (0..1)
     after each face. Blocking and CPU-bound (it uses WORKERS threads): call it off the
-    event loop. A JPEG fresh from Image.open() is decoded here, straight into the working
-    buffer; validate uploads with upload.open_panorama first."""
+    event loop. An RGB JPEG or PNG fresh from Image.open() is decoded here, straight into
+    the working buffer (a damaged file raises PanoramaError "truncated"); the image stays
+    usable, its pixels then living in that buffer. Uploads go through
+    upload.import_panorama, which checks them first."""
     _check_options(tile_size, quality)
     check_panorama(source.width, source.height, tile_size)
     levels = plan_levels(source.width, tile_size)
@@ -543,11 +580,12 @@ def _write_all(
     for size in [*levels, "base"]:
         (root / str(size)).mkdir()
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="tiler") as pool:
-        # The lookups need no pixels: solve them while the source decodes.
+        # The side lookups need no pixels: solve them while the source decodes.
         n, w, h = levels[-1], image.width, image.height
-        parts = [pool.submit(lookup_part, part, n, w, h) for part in LOOKUP_PARTS]
+        sides = pool.submit(side_lookups, n, w, h)
         src = _padded_source(image)
-        lookups = {face: lk for part in parts for face, lk in part.result().items()}
+        polar = {face: PolarLookup(n, w, h, face == "bottom") for face in ("top", "bottom")}
+        lookups: dict[str, Lookup] = {**sides.result(), **polar}
         job = _Job(src, lookups, levels, tile_size, min(BASE_SIZE, levels[0]), root, quality)
         # Slowest first (the polar faces gather with the least locality) so that the two
         # workers finish together.

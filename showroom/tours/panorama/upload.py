@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import threading
 import warnings
 from collections.abc import Iterator
@@ -24,9 +25,11 @@ from typing import Any, BinaryIO
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from showroom.tours.panorama.tiles import (
+    DECODE_ERRORS,
     PanoramaError,
     Progress,
     check_panorama,
+    damaged,
     tile_panorama,
     to_rgb,
 )
@@ -49,9 +52,6 @@ _EXIF_ORIENTATION = 0x0112
 _LIMIT_LOCK = threading.Lock()
 
 Source = str | os.PathLike[str] | bytes
-# What Pillow raises on bad pixel data: OSError ("image file is truncated", "broken data
-# stream"), SyntaxError (bad PNG chunks), ValueError and EOFError in some plugins.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError)
 
 
 def open_panorama(
@@ -83,11 +83,22 @@ def import_panorama(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Validate an upload and tile it into `out_dir` (atomically); returns the tile meta.
-    On any error nothing is written and a previous scene in `out_dir` stays as it was."""
-    image = open_panorama(
-        path_or_bytes, max_bytes=max_bytes, max_pixels=max_pixels, tile_size=tile_size
-    )
-    return tile_panorama(image, out_dir, tile_size=tile_size, quality=quality, progress=progress)
+    On any error nothing is written and a previous scene in `out_dir` stays as it was.
+
+    An upright RGB JPEG or PNG (what cameras and stitchers deliver) is checked from its
+    header only and handed over undecoded: the tiler decodes it straight into its working
+    buffer, so the pixels exist once (a damaged file fails there, as "truncated"). Other
+    images are decoded and converted here first, as `open_panorama` does."""
+    _check_file_size(path_or_bytes, max_bytes)
+    with _open(path_or_bytes, max_pixels) as image:
+        width, height = _upright_size(image)
+        check_panorama(width, height, tile_size)
+        if image.mode != "RGB" or _orientation(image) != 1:
+            _decode(image)
+            image = _to_upright_rgb(image)
+        return tile_panorama(
+            image, out_dir, tile_size=tile_size, quality=quality, progress=progress
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -142,12 +153,33 @@ def _bomb(max_pixels: int) -> PanoramaError:
 
 
 def _orientation(image: Image.Image) -> int:
+    if image.format == "PNG" and "exif" not in image.info and not _late_png_exif(image):
+        return 1  # asking Pillow would decode the pixels to look for EXIF after them
     try:
-        # A PNG's EXIF may follow its pixels, so for PNG this already decodes them.
+        # A PNG's EXIF may follow its pixels, so for such a PNG this decodes them.
         value = image.getexif().get(_EXIF_ORIENTATION, 1)
-    except _DECODE_ERRORS as error:
-        raise _damaged() from error
+    except DECODE_ERRORS as error:
+        raise damaged() from error
     return value if isinstance(value, int) else 1
+
+
+def _late_png_exif(image: Image.Image) -> bool:
+    """Whether a PNG has an eXIf chunk after its pixels (Pillow reads one before them at
+    open). The chunk headers are walked with seeks, so the pixel data is not read."""
+    fp = getattr(image, "fp", None)
+    if fp is None:
+        return False
+    position = fp.tell()
+    try:
+        fp.seek(8)  # the PNG signature
+        while len(head := fp.read(8)) == 8:
+            length, kind = struct.unpack(">I4s", head)
+            if kind in (b"eXIf", b"IEND"):
+                return kind == b"eXIf"
+            fp.seek(length + 4, os.SEEK_CUR)  # data and CRC
+        return False  # cut short: decoding the pixels reports that
+    finally:
+        fp.seek(position)
 
 
 def _upright_size(image: Image.Image) -> tuple[int, int]:
@@ -161,16 +193,8 @@ def _decode(image: Image.Image) -> None:
     """Decode every pixel now: a cut-off or damaged file fails here, not while tiling."""
     try:
         image.load()
-    except _DECODE_ERRORS as error:
-        raise _damaged() from error
-
-
-def _damaged() -> PanoramaError:
-    return PanoramaError(
-        "The image file is damaged or incomplete (was the upload interrupted?); "
-        "please upload it again.",
-        code=TRUNCATED,
-    )
+    except DECODE_ERRORS as error:
+        raise damaged() from error
 
 
 def _to_upright_rgb(image: Image.Image) -> Image.Image:

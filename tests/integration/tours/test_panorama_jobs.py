@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -296,6 +297,39 @@ def test_a_job_is_tiled_in_a_child_process_whose_memory_goes_with_it(
     assert job.status == "done" and change == SceneChange(store.id, job.scene_id or 0)
     assert any(p.suffix == ".jpg" for p in files_under(media))
     assert not Path(job.source_path).exists()
+
+
+def flat_png(w: int, h: int) -> bytes:
+    """Issue #13's upload: one colour, a few hundred KB of PNG that decodes to w x h."""
+    buf = io.BytesIO()
+    Image.new("RGB", (w, h), (120, 140, 160)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_the_tiling_process_peaks_within_two_and_a_half_decoded_images(
+    tmp_path: Path,
+    store: Store,
+    media: Path,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue #13: a 16384x8192 single-colour PNG (384 MiB as decoded RGB) took the tiling
+    to 1.5 GiB. Memory, not time: the child's own peak resident set (ru_maxrss, its
+    interpreter included) must stay within 2.5 decoded images (about 2.1 today)."""
+    w, h = 16384, 8192
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("SHOWROOM_MEDIA_DIR", str(media))
+    job_id = queue(tmp_path, store, flat_png(w, h))
+    with db.session_scope() as session:
+        assert jobs.claim_next(session) == job_id
+    with caplog.at_level(logging.INFO, logger=jobs.log.name):
+        change = jobs.process_in_child(job_id)
+    assert change is not None and job_row(job_id).status == "done"
+    peaks = [getattr(r, "peak_mb", None) for r in caplog.records]
+    peak_mb = next(p for p in peaks if p is not None)
+    decoded_mb = w * h * 3 / 2**20
+    assert 0 < peak_mb <= 2.5 * decoded_mb, (peak_mb, decoded_mb)
 
 
 def test_a_child_that_dies_fails_the_job_not_the_server(

@@ -115,6 +115,37 @@ def test_exif_orientation_is_applied() -> None:
     assert image.getexif().get(0x0112, 1) == 1  # applied once, not again by the viewer
 
 
+def with_late_exif(png: bytes, exif: Image.Exif) -> bytes:
+    """The PNG with an eXIf chunk after its pixels (just before IEND), where Pillow only
+    finds it by decoding them."""
+    body = exif.tobytes().removeprefix(b"Exif\x00\x00")
+    crc = zlib.crc32(b"eXIf" + body) & 0xFFFFFFFF
+    chunk = struct.pack(">I", len(body)) + b"eXIf" + body + struct.pack(">I", crc)
+    return png[:-12] + chunk + png[-12:]
+
+
+def test_import_applies_the_orientation_of_exif_after_a_pngs_pixels(tmp_path: Path) -> None:
+    """The tiler decodes an upright RGB PNG itself; one whose EXIF (after its pixels) says
+    "turn 90 degrees" is still turned first."""
+    upright = gradient()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = with_late_exif(encode(upright.transpose(Image.Transpose.ROTATE_90), "PNG"), exif)
+    assert b"eXIf" not in data[: data.index(b"IDAT")]
+    meta = import_panorama(data, tmp_path / "scene", **LIMITS)
+    assert meta["source"] == [W, H]
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_import_of_a_truncated_file_fails_as_truncated(tmp_path: Path, fmt: str) -> None:
+    """Handed to the tiler undecoded, a cut-off file still fails with its own code."""
+    data = encode(gradient(), fmt)
+    with pytest.raises(PanoramaError) as caught:
+        import_panorama(data[: len(data) // 2], tmp_path / "scene", **LIMITS)
+    assert caught.value.code == upload.TRUNCATED
+    assert list(tmp_path.iterdir()) == []
+
+
 # ----------------------------------------------------------------------------- rejected
 
 
