@@ -27,6 +27,29 @@ from showroom.i18n import format_price
 from showroom.models import Product, StaffMember, Store
 
 SIDES = ("customer", "staff")
+QUEUE_ALERT_MINUTES = (1, 60)  # a walk-in waiting longer than this is flagged on the board
+
+
+class QueueAlertError(ValueError):
+    """The threshold given is not a whole number of minutes within QUEUE_ALERT_MINUTES."""
+
+    key = "board.alert_invalid"
+
+
+def set_queue_alert(session: Session, store_id: int, minutes: str | int) -> int:
+    """The store's threshold for flagging a waiting walk-in, in minutes (stored as seconds)."""
+    text = str(minutes).strip()
+    low, high = QUEUE_ALERT_MINUTES
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        raise QueueAlertError(text)
+    store = session.get(Store, store_id)
+    if store is None:
+        raise LookupError(f"store {store_id}")
+    store.queue_alert_s = int(text) * 60
+    session.flush()
+    return int(text)
+
+
 RATINGS = ("good", "fair", "poor")  # the browsers' own ratings, best first
 
 
@@ -114,6 +137,7 @@ def board(
         "queue": _queue(session, store, live, names, now),
         "calls": _calls(session, live, names, media, now),
         "figures": _figures(session, store, day_start, day_end),
+        "queue_alert_min": max(1, store.queue_alert_s // 60),
     }
 
 

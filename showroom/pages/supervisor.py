@@ -13,8 +13,10 @@ from typing import Any
 import reflex as rx
 from reflex_base.event import EventSpec
 
-from consult.calls.board_feed import board_topic, drain_queue, live_board
+from consult.calls.board_feed import announce, board_topic, drain_queue, live_board
+from consult.calls.monitoring import QueueAlertError, set_queue_alert
 from showroom import routes
+from showroom.db import session_scope
 from showroom.layout import T, forbidden_or, has_items, page
 from showroom.pubsub import get_broker
 from showroom.session_state import SessionState
@@ -28,6 +30,9 @@ class SupervisorState(rx.State):
     calls: list[dict[str, Any]] = []
     figures: dict[str, Any] = {}
     updates: int = 0  # how many pushed changes this page applied (tests and the bench read it)
+    queue_alert: str = ""  # minutes a walk-in may wait before the board flags them
+    alert_error: str = ""
+    alert_saved: bool = False
     _watching: bool = False
 
     @rx.event
@@ -44,7 +49,22 @@ class SupervisorState(rx.State):
 
     def _apply(self, data: dict[str, Any]) -> None:
         self.staff, self.queue, self.calls = data["staff"], data["queue"], data["calls"]
-        self.figures = data["figures"]
+        self.figures, self.queue_alert = data["figures"], str(data["queue_alert_min"])
+
+    @rx.event
+    async def save_queue_alert(self, form: dict[str, Any]) -> None:
+        """The store's threshold for flagging a waiting caller; every open board follows."""
+        who = (await self.get_state(SessionState)).current_staff()
+        if who is None or not who.may("supervisor"):  # checked again when it runs
+            return
+        try:
+            with session_scope() as session:
+                minutes = set_queue_alert(session, who.store_id, form.get("minutes", ""))
+        except QueueAlertError:
+            self.alert_error, self.alert_saved = QueueAlertError.key, False
+            return
+        self.alert_error, self.alert_saved, self.queue_alert = "", True, str(minutes)
+        await announce([who.store_id])
 
     async def _store_if_still_here(self) -> int | None:
         """The supervisor's store while this board is open and they may see it; else None."""
@@ -271,6 +291,36 @@ def scrolling(table: rx.Component) -> rx.Component:
     return rx.box(table, width="100%", overflow_x="auto")
 
 
+def queue_alert_form() -> rx.Component:
+    state = SupervisorState
+    return rx.form(
+        rx.flex(
+            rx.el.label(T["board.alert_label"], html_for="queue-alert", font_size="14px"),
+            rx.input(
+                id="queue-alert", name="minutes", input_mode="numeric", max_length=2,
+                default_value=state.queue_alert, key=state.queue_alert, width="4.5em",
+            ),
+            rx.text(T["board.alert_minutes"], size="2"),
+            rx.button(T["board.alert_save"], type="submit", id="queue-alert-save", variant="soft"),
+            rx.cond(
+                state.alert_saved,
+                rx.text(T["board.alert_saved"], id="queue-alert-saved", role="status", size="2"),
+            ),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.cond(
+            state.alert_error != "",
+            rx.text(T[state.alert_error], id="queue-alert-error", role="alert", color_scheme="red",
+                    size="2"),
+        ),
+        on_submit=SupervisorState.save_queue_alert,
+        reset_on_submit=False,
+        width="100%",
+    )  # fmt: skip
+
+
 def supervisor_page() -> rx.Component:
     figures = SupervisorState.figures
     return page(
@@ -323,6 +373,7 @@ def supervisor_page() -> rx.Component:
                     )
                 ),
                 rx.heading(T["board.queue"], size="4"),
+                queue_alert_form(),
                 rx.cond(
                     has_items(SupervisorState.queue),
                     scrolling(

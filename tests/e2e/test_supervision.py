@@ -405,3 +405,40 @@ def test_the_supervisor_pages_fit_a_phone_in_japanese(
         board.screenshot(path=ARTIFACTS / f"{name}-phone-ja.png", full_page=True)
         # Nothing wider than the phone: wide tables scroll inside their own box.
         assert board.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+def test_the_supervisor_sets_when_a_waiting_caller_is_flagged(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    ended_others(app)
+    call_id, _token = walk_in(app, "Sachiko")
+    app.python(  # called three minutes ago
+        "from datetime import timedelta\nfrom showroom.db import session_scope, utcnow\n"
+        "from consult.models import Consultation\n"
+        f"with session_scope() as s: s.get(Consultation, {call_id}).created_at = "
+        "utcnow() - timedelta(minutes=3)"
+    )
+    board = supervisor_board(browser_context, app)
+    row = board.locator(f"#queue-board .queue-row[data-call='{call_id}']")
+    minutes = board.get_by_label("Flag a caller waiting longer than")
+    expect(minutes).to_have_value("2")  # the store's default
+    expect(row.locator(".flag")).to_have_text("Waiting too long")
+
+    minutes.fill("0")
+    board.locator("#queue-alert-save").click()
+    expect(board.get_by_role("alert")).to_have_text("Give a whole number of minutes from 1 to 60.")
+    expect(row.locator(".flag")).to_be_visible()  # nothing changed
+
+    minutes.fill("5")
+    board.locator("#queue-alert-save").click()
+    expect(board.locator("#queue-alert-saved")).to_have_text("Saved.")
+    expect(board.get_by_role("alert")).to_have_count(0)
+    expect(row.locator(".flag")).to_have_count(0)  # pushed: three minutes is within five
+    assert same_document(board)
+    board.reload()
+    expect(board.get_by_label("Flag a caller waiting longer than")).to_have_value("5")
+    app.python(
+        "from showroom.db import session_scope\nfrom showroom.models import Store\n"
+        "from sqlalchemy import update\n"
+        "with session_scope() as s: s.execute(update(Store).values(queue_alert_s=120))"
+    )

@@ -77,7 +77,7 @@ EVENTS: dict[str, tuple[str, set[str]]] = {
     # Staff see their own calls' recordings; delete and legal hold are a supervisor's.
     "RecordingsState": (STAFF, {"apply_filter", "load", "save_rules", "setvar"}),
     "RecordingPlayerState": (STAFF, {"delete_now", "load", "setvar", "toggle_hold"}),
-    "SupervisorState": (SUPERVISOR, {"load", "setvar", "watch"}),
+    "SupervisorState": (SUPERVISOR, {"load", "save_queue_alert", "setvar", "watch"}),
     "SupervisorCallState": (SUPERVISOR, {"barge_in", "leave", "load", "setvar", "whisper"}),
     "TourInsightsState": (SUPERVISOR, {"apply", "load", "setvar"}),
     "KpiState": (SUPERVISOR, {

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
 from consult.calls import supervision
 from consult.calls.consultations import start_walk_in
-from consult.calls.monitoring import LiveMedia, board
+from consult.calls.monitoring import LiveMedia, QueueAlertError, board, set_queue_alert
 from consult.calls.presence import set_presence
 from consult.calls.queue import accept
 from consult.media.signalling import Link
@@ -92,6 +93,23 @@ def test_quality_says_when_a_side_is_missing_or_not_yet_measured() -> None:
     assert media.quality(2) == "none" and media.quality(404) == "none"
     assert media.quality(3) == "measuring" and media.measured(3)[0]["rtt_ms"] == ""
     assert media.quality(4) == "poor"  # the worse side decides
+
+
+def test_the_store_sets_when_a_waiting_caller_is_flagged(session: Session) -> None:
+    store = factories.store(session)
+    waiting = start_walk_in(session, store.id)
+    waiting.created_at = utcnow() - timedelta(minutes=3)
+    assert board(session, store.id)["queue_alert_min"] == 2  # the default: 120 s
+    assert board(session, store.id)["queue"][0]["flagged"]
+    assert set_queue_alert(session, store.id, " 5 ") == 5
+    data = board(session, store.id)
+    assert data["queue_alert_min"] == 5 and not data["queue"][0]["flagged"]
+    for wrong in ("0", "61", "-1", "2.5", "abc", "", "１", True):
+        with pytest.raises(QueueAlertError):
+            set_queue_alert(session, store.id, wrong)  # type: ignore[arg-type]
+    assert store.queue_alert_s == 300  # refused values change nothing
+    with pytest.raises(LookupError):
+        set_queue_alert(session, 404, 5)
 
 
 def test_an_unknown_store_is_refused(session: Session) -> None:
