@@ -413,16 +413,17 @@ def test_the_supervisor_sets_when_a_waiting_caller_is_flagged(
     ended_others(app)
     call_id, _token = walk_in(app, "Sachiko")
     app.python(  # called three minutes ago
-        "from datetime import timedelta\nfrom showroom.db import session_scope, utcnow\n"
-        "from consult.models import Consultation\n"
-        f"with session_scope() as s: s.get(Consultation, {call_id}).created_at = "
-        "utcnow() - timedelta(minutes=3)"
+        "from datetime import timedelta\nfrom sqlalchemy import update\n"
+        "from showroom.db import session_scope, utcnow\nfrom consult.models import Consultation\n"
+        f"with session_scope() as s: s.execute(update(Consultation).where(Consultation.id == "
+        f"{call_id}).values(created_at=utcnow() - timedelta(minutes=3)))"
     )
     board = supervisor_board(browser_context, app)
     row = board.locator(f"#queue-board .queue-row[data-call='{call_id}']")
     minutes = board.get_by_label("Flag a caller waiting longer than")
     expect(minutes).to_have_value("2")  # the store's default
     expect(row.locator(".flag")).to_have_text("Waiting too long")
+    shoot_both_languages(board, "board-queue-alert", lambda: expect(row).to_be_visible())
 
     minutes.fill("0")
     board.locator("#queue-alert-save").click()
