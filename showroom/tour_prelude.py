@@ -36,15 +36,17 @@ TOUR_PATH = re.compile(r"^/tour/([A-Za-z0-9._-]+)/([A-Za-z0-9._-]+)/?$")
 TOUR_ROUTE = "tour/:store_slug/:scene_slug"
 MANIFEST_LINK = re.compile(r'href="(/assets/manifest-[A-Za-z0-9_-]+\.js)"')
 VIEWER_DEPS = re.compile(r"m\.f=\[([^\]]*)\]")
-# Where the stage is drawn (showroom/pages/tour.py: header, padding, heading, then the stage),
-# measured at 412 and 1280 px wide. The page's theme root covers the whole window, so the
-# splash sits above it and goes once the stage is drawn (with the same image as background):
-# an element hidden is no layout shift.
+# Where the stage is drawn (showroom/pages/tour.py and layout.py: header, padding, heading,
+# then the stage; their breakpoints are Reflex's 48em and 62em), measured at 412, 800 and
+# 1280 px wide. The page's theme root covers the whole window, so the splash sits above it and
+# goes once the stage is drawn (with the same image as background): an element hidden is no
+# layout shift.
 SPLASH_STYLE = """
 #tour-splash{position:fixed;z-index:1;left:24px;top:151px;width:calc(100% - 48px);
 height:min(74vh,640px);object-fit:cover;border-radius:8px;background:#222}
-@media (min-width:768px){#tour-splash{top:125px;height:min(72vh,760px);border-radius:12px;
-left:max(24px,calc(50% - 576px));width:min(calc(100% - 48px),1152px)}}
+@media (min-width:48em){#tour-splash{height:min(72vh,760px);border-radius:12px}}
+@media (min-width:62em){#tour-splash{top:125px}}
+@media (min-width:1200px){#tour-splash{left:calc(50% - 576px);width:1152px}}
 body:has(#tour-stage) #tour-splash{display:none}
 """
 
