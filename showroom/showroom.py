@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import dataclasses
 import logging
+import mimetypes
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -127,9 +130,22 @@ async def recording_desk() -> AsyncIterator[None]:
     await desk.close()
 
 
+# A base face this small travels inside the tour page (no round trip before the first pixels).
+INLINE_PREVIEW_BYTES = 16 * 1024
+
+
 def _scene_preview(store_slug: str, scene_slug: str) -> ScenePreview | None:
     with session_scope() as session:
-        return scene_preview(session, store_slug, scene_slug, routes.MEDIA + "/panoramas")
+        preview = scene_preview(session, store_slug, scene_slug, routes.MEDIA + "/panoramas")
+    if preview is None:
+        return None
+    face = get_settings().media_dir / preview.facing_file
+    with contextlib.suppress(OSError):
+        if face.stat().st_size <= INLINE_PREVIEW_BYTES:
+            data = base64.b64encode(face.read_bytes()).decode()
+            kind = mimetypes.guess_type(face.name)[0] or "image/jpeg"
+            return dataclasses.replace(preview, inline=f"data:{kind};base64,{data}")
+    return preview
 
 
 def _built_pages() -> Path:

@@ -9,9 +9,9 @@ faces. This layer adds to that shell, per scene:
   React Router manifest and the route module (Vite hashes their names on every build), so all
   of them load in parallel with the page (once the preview is drawn, if there is one);
 - the scene's preview: the base face the scene opens looking at (a cube face is a 90° photo in
-  the viewer's own projection), preloaded and shown before any script runs where the stage
-  will be (`#tour-splash`, hidden once the page has drawn the stage), then as the stage's
-  background until the viewer's canvas covers it.
+  the viewer's own projection), carried in the page (a few KB) or preloaded, and shown before
+  any script runs where the stage will be (`#tour-splash`, hidden once the page has drawn the
+  stage), then as the stage's background until the viewer's canvas covers it.
 
 Plain ASGI; the build directory and the scene lookup are passed in (tests use fakes).
 """
@@ -43,7 +43,7 @@ VIEWER_DEPS = re.compile(r"m\.f=\[([^\]]*)\]")
 # layout shift.
 SPLASH_STYLE = """
 #tour-splash{position:fixed;z-index:1;left:24px;top:151px;width:calc(100% - 48px);
-height:min(74vh,640px);object-fit:cover;border-radius:8px;background:#222}
+height:min(74vh,640px);border-radius:8px;background:#222 var(--tour-preview) center/cover}
 @media (min-width:48em){#tour-splash{height:min(72vh,760px);border-radius:12px}}
 @media (min-width:62em){#tour-splash{top:125px}}
 @media (min-width:1200px){#tour-splash{left:calc(50% - 576px);width:1152px}}
@@ -85,33 +85,46 @@ def head_links(scripts: list[str], styles: list[str]) -> str:
 # otherwise share the line with the preview (and the page's own code), and the first pixels
 # would wait for code that only the canvas needs.
 AFTER_PREVIEW = """<script>(() => {
-  const img = document.getElementById("tour-splash");
   const add = () => { for (const [rel, as, href] of %s) {
     const link = document.createElement("link");
     link.rel = rel; if (as) link.as = as; link.href = href; document.head.appendChild(link);
   } };
   const drawn = () => requestAnimationFrame(() => setTimeout(add, 0));
-  if (!img || img.complete) drawn();
-  else { img.addEventListener("load", drawn); img.addEventListener("error", drawn); }
+  const preview = %s;  // its URL, if it is not in the page itself: wait until it is here
+  if (!preview) { drawn(); return; }
+  const img = new Image();
+  img.onload = img.onerror = drawn;
+  img.src = preview;
 })();</script>"""
 
 
-def after_preview(scripts: list[str], styles: list[str]) -> str:
+def after_preview(scripts: list[str], styles: list[str], preview: ScenePreview) -> str:
     links = [("modulepreload", "", s) for s in scripts] + [("preload", "style", s) for s in styles]
-    return AFTER_PREVIEW % json.dumps(links).replace("</", "<\\/")
+    wait_for = "" if preview.inline else preview.faces[preview.facing]
+    return AFTER_PREVIEW % (script_json(links), script_json(wait_for))
+
+
+def script_json(value: object) -> str:
+    """JSON safe inside a <script> element."""
+    return json.dumps(value).replace("</", "<\\/")
 
 
 def preview_markup(preview: ScenePreview) -> tuple[str, str]:
-    """(for the head, for the start of the body): the facing face, preloaded and shown."""
+    """(for the head, for the start of the body): the facing face, shown at once. Carried in
+    the page itself if it can be (a few KB: no round trip before the first pixels), else
+    preloaded. One CSS variable holds it for both the splash and the stage."""
     face = html.escape(preview.faces[preview.facing])
+    image = preview.inline or face
+    preload = (
+        ""
+        if preview.inline
+        else (f'<link rel="preload" as="image" href="{face}" fetchpriority="high"/>')
+    )
     head = (
-        f'<link rel="preload" as="image" href="{face}" fetchpriority="high"/>'
-        f"<style>{SPLASH_STYLE}#tour-stage{{background:#222 url({face}) center/cover}}</style>"
+        f'{preload}<style>:root{{--tour-preview:url("{image}")}}{SPLASH_STYLE}'
+        "#tour-stage{background:#222 var(--tour-preview) center/cover}</style>"
     )
-    body = (
-        f'<img id="tour-splash" src="{face}" alt="" aria-hidden="true" fetchpriority="high"'
-        ' elementtiming="tour-preview"/>'
-    )
+    body = '<div id="tour-splash" aria-hidden="true" elementtiming="tour-preview"></div>'
     return head, body
 
 
@@ -125,7 +138,7 @@ def with_prelude(page: str, static_dir: Path, preview: ScenePreview | None) -> s
             scripts, styles = viewer_chunks(static_dir, manifest.group(1))
             code = missing(page, scripts), missing(page, styles)
             if preview:
-                body += after_preview(*code)
+                body += after_preview(*code, preview)
             else:
                 head = head_links(*code) + head
     if "</head>" not in page or "<body>" not in page:

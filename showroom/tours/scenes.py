@@ -430,6 +430,8 @@ class ScenePreview:
 
     faces: dict[str, str]  # cube face -> URL of its small base image
     facing: str  # the face the scene opens looking at (a cube face is a 90° photo of it)
+    facing_file: str = ""  # that face's file, relative to the media dir
+    inline: str = ""  # that face as a data: URL, when the page carries it itself
 
 
 def scene_preview(
@@ -448,4 +450,6 @@ def scene_preview(
     faces = {str(f): f"{media_url}/{scene.panorama_dir}/{path}" for f, path in base.items()}
     yaw = round(math.degrees(scene.initial_yaw) / 90) * 90 % 360
     facing = FACE_AT_YAW[yaw]
-    return ScenePreview(faces, facing) if facing in faces else None
+    if facing not in faces:
+        return None
+    return ScenePreview(faces, facing, f"{scene.panorama_dir}/{base[facing]}")

@@ -80,14 +80,25 @@ def test_the_scene_preview_is_shown_before_any_script(tmp_path: Path) -> None:
     page = client(build(tmp_path), ScenePreview(FACES, "right")).get("/tour/aoyama/living")
     face = FACES["right"]
     assert f'<link rel="preload" as="image" href="{face}" fetchpriority="high"/>' in page.text
-    assert f'<body><img id="tour-splash" src="{face}"' in page.text
-    assert f"#tour-stage{{background:#222 url({face}) center/cover}}" in page.text
+    assert f':root{{--tour-preview:url("{face}")}}' in page.text
+    assert '<body><div id="tour-splash" aria-hidden="true"' in page.text
+    assert "#tour-stage{background:#222 var(--tour-preview) center/cover}" in page.text
     assert "etag" not in page.headers  # the page now depends on the scene, not on the file
-    # The code is asked for once the preview is drawn, not before it.
+    # The code is asked for once the preview is here and drawn, not before it.
     head, body = page.text.split("</head>")
     assert "three-1.js" not in head
     assert '["modulepreload", "", "/assets/three-1.js"]' in body
     assert '["preload", "style", "/assets/viewer-1.css"]' in body
+    assert f'const preview = "{face}";' in body
+
+
+def test_a_small_preview_travels_inside_the_page(tmp_path: Path) -> None:
+    inline = "data:image/jpeg;base64,/9j/4AAQ"
+    preview = ScenePreview(FACES, "front", "aoyama/living/base/front.jpg", inline)
+    page = client(build(tmp_path), preview).get("/tour/aoyama/living")
+    assert f':root{{--tour-preview:url("{inline}")}}' in page.text
+    assert 'rel="preload" as="image"' not in page.text and FACES["front"] not in page.text
+    assert 'const preview = "";' in page.text  # nothing to wait for but the first paint
 
 
 def test_a_revalidation_still_gets_the_scene_page(tmp_path: Path) -> None:

@@ -244,6 +244,7 @@ def test_the_preview_is_the_face_the_scene_opens_on(
     preview = scene_preview(session, "aoyama", "living", "/media")
     assert preview is not None and preview.facing == facing
     assert preview.faces[facing] == f"/media/aoyama/living/base/{facing}.jpg"
+    assert preview.facing_file == f"aoyama/living/base/{facing}.jpg"
     assert scene_preview(session, "aoyama", "nope", "/media") is None
 
 
