@@ -56,7 +56,8 @@ const STYLE_ID = "showroom-psv-style";
 const STYLE = `
 .showroom-psv { position: relative; width: 100%; height: 100%; min-height: 0; overflow: hidden; outline: none; }
 .showroom-psv:focus-visible { box-shadow: inset 0 0 0 3px #3b82f6; }
-.showroom-psv .psv-container { width: 100%; height: 100%; }
+/* Transparent until the canvas is drawn: the page's preview of the scene shows through. */
+.showroom-psv .psv-container { width: 100%; height: 100%; background: transparent; }
 .showroom-psv-pill { display: inline-flex; align-items: center; gap: 6px; padding: 5px 12px 5px 8px;
   border-radius: 999px; background: rgba(255,255,255,0.94); color: #111; font: 600 13px/1.2 system-ui, sans-serif;
   box-shadow: 0 2px 8px rgba(0,0,0,0.35); white-space: nowrap; cursor: pointer; user-select: none; }
@@ -453,6 +454,8 @@ export function PanoramaViewer(props) {
         }
         pendingViewRef.current = null;
         performance.mark?.("psv:first-render");
+        // The preview the page showed before any script ran (showroom/tour_prelude.py).
+        document.getElementById("tour-splash")?.remove();
         container.setAttribute("data-ready", "true");
         propsRef.current.onReady?.();
       }

@@ -39,13 +39,21 @@ def language_switch(on_switch: Any = None) -> rx.Component:
 NAV_GAP = rx.breakpoints(initial="3", sm="5")
 
 
+# Below 992 px (Reflex's md breakpoint, 62em) the name has the first row to itself and the
+# links and the language switch always take the second: the header is as tall in Japanese
+# (which wraps at phone width) as in English (which fits one row), so the page does not jump
+# when the chosen language arrives.
+BRAND_WIDTH = rx.breakpoints(initial="100%", md="auto")
+
+
 def header(on_switch: Any = None) -> rx.Component:
-    # Names never break inside (ショー/ルーム); on a phone the links wrap to a second row.
+    # Names never break inside (ショー/ルーム).
     return rx.hstack(
         rx.link(
             rx.heading(T["app.name"], size="5", white_space="nowrap"),
             href=routes.INDEX,
             underline="none",
+            width=BRAND_WIDTH,
         ),
         rx.spacer(),
         rx.link(T["nav.home"], href=routes.INDEX),

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import dataclasses
 import logging
+import mimetypes
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import reflex as rx
+from reflex import constants
+from reflex.utils import prerequisites
 from reflex_base.utils.format import format_event_handler
 from starlette.types import ASGIApp
 
@@ -19,8 +25,10 @@ from consult.commerce.housekeeping import commerce_housekeeping
 from consult.media import plane
 from consult.media.desk import RecordingDesk, install, publish_on_call, retention
 from consult.media.registry import MediaRegistry
+from showroom import routes
 from showroom.api import build_api
 from showroom.catalogue.products import MAX_CSV_BYTES
+from showroom.db import session_scope
 from showroom.delivery import deliver
 from showroom.pages import (
     admin,
@@ -43,8 +51,10 @@ from showroom.pages import (
 )
 from showroom.pages import admin_catalogue as catalogue_admin
 from showroom.settings import get_settings
+from showroom.tour_prelude import TourPrelude
 from showroom.tours.panorama import jobs
 from showroom.tours.panorama.jobs import panorama_worker
+from showroom.tours.scenes import ScenePreview, scene_preview
 from showroom.upload_gate import FORM_OVERHEAD, UploadRule, upload_gate
 from showroom.web_headers import ControlCharacterPaths, SecurityHeaders, security_headers
 
@@ -120,6 +130,33 @@ async def recording_desk() -> AsyncIterator[None]:
     await desk.close()
 
 
+# A base face this small travels inside the tour page (no round trip before the first pixels).
+INLINE_PREVIEW_BYTES = 16 * 1024
+
+
+def _scene_preview(store_slug: str, scene_slug: str) -> ScenePreview | None:
+    with session_scope() as session:
+        preview = scene_preview(session, store_slug, scene_slug, routes.MEDIA + "/panoramas")
+    if preview is None:
+        return None
+    face = get_settings().media_dir / preview.facing_file
+    with contextlib.suppress(OSError):
+        if face.stat().st_size <= INLINE_PREVIEW_BYTES:
+            data = base64.b64encode(face.read_bytes()).decode()
+            kind = mimetypes.guess_type(face.name)[0] or "image/jpeg"
+            return dataclasses.replace(preview, inline=f"data:{kind};base64,{data}")
+    return preview
+
+
+def _built_pages() -> Path:
+    """Where Reflex's production build is served from (reflex.utils.exec.get_frontend_mount)."""
+    return prerequisites.get_web_dir() / constants.Dirs.STATIC
+
+
+def tour_prelude(app: ASGIApp) -> ASGIApp:
+    return TourPrelude(app, _built_pages, _scene_preview)
+
+
 class ShowroomApp(rx.App):
     """Reflex's app with one layer around all of it, so that every answer (Reflex's own 404s
     and CORS answers too) carries the security headers."""
@@ -130,7 +167,7 @@ class ShowroomApp(rx.App):
 
 
 app = ShowroomApp(
-    api_transformer=[build_api(media), upload_gate(UPLOADS), deliver],
+    api_transformer=[build_api(media), upload_gate(UPLOADS), tour_prelude, deliver],
     stylesheets=["/theme.css"],
     head_components=[rx.script(SYNC_HTML_LANG), rx.script(src="/a11y.js")],
 )

@@ -418,3 +418,38 @@ def bearing(from_xy: tuple[float, float], to_xy: tuple[float, float]) -> float |
     if abs(dx) < 1e-9 and abs(dy) < 1e-9:
         return None
     return math.atan2(dx, dy)
+
+
+# The cube face each side of the panorama is on, by the yaw (degrees) at its centre.
+FACE_AT_YAW = {0: "front", 90: "right", 180: "back", 270: "left"}
+
+
+@dataclass(frozen=True)
+class ScenePreview:
+    """What a tour page can show before any script runs: the scene's small base faces."""
+
+    faces: dict[str, str]  # cube face -> URL of its small base image
+    facing: str  # the face the scene opens looking at (a cube face is a 90° photo of it)
+    facing_file: str = ""  # that face's file, relative to the media dir
+    inline: str = ""  # that face as a data: URL, when the page carries it itself
+
+
+def scene_preview(
+    session: Session, store_slug: str, scene_slug: str, media_url: str
+) -> ScenePreview | None:
+    scene = session.scalar(
+        select(Scene)
+        .join(Store, Scene.store_id == Store.id)
+        .where(Store.slug == store_slug, Scene.slug == scene_slug)
+    )
+    if scene is None or not scene.panorama_meta or not scene.panorama_dir:
+        return None
+    base = scene.panorama_meta.get("base")
+    if not isinstance(base, dict):
+        return None
+    faces = {str(f): f"{media_url}/{scene.panorama_dir}/{path}" for f, path in base.items()}
+    yaw = round(math.degrees(scene.initial_yaw) / 90) * 90 % 360
+    facing = FACE_AT_YAW[yaw]
+    if facing not in faces:
+        return None
+    return ScenePreview(faces, facing, f"{scene.panorama_dir}/{base[facing]}")

@@ -18,6 +18,7 @@ from showroom.tours.scenes import (
     parse_view,
     product_detail,
     product_id_by_sku,
+    scene_preview,
     scene_view,
     stock_badge,
     view_in_degrees,
@@ -226,3 +227,27 @@ def test_live_changes_update_the_open_product_panel() -> None:
     other = {"product_id": 8, "store_id": 1, "quantity": 0, "price": None}
     assert apply_change_to_product(product, other, 1) is product
     assert apply_change_to_product({}, other, 1) == {}
+
+
+@pytest.mark.parametrize(
+    "yaw_deg, facing", [(0, "front"), (30, "front"), (80, "right"), (180, "back"), (-100, "left")]
+)
+def test_the_preview_is_the_face_the_scene_opens_on(
+    session: Session, yaw_deg: float, facing: str
+) -> None:
+    store = factories.store(session)
+    living = factories.scene(session, store, "living")
+    faces = ("left", "front", "right", "back", "top", "bottom")
+    living.panorama_meta = {"base": {f: f"base/{f}.jpg" for f in faces}}
+    living.initial_yaw = math.radians(yaw_deg)
+    session.flush()
+    preview = scene_preview(session, "aoyama", "living", "/media")
+    assert preview is not None and preview.facing == facing
+    assert preview.faces[facing] == f"/media/aoyama/living/base/{facing}.jpg"
+    assert preview.facing_file == f"aoyama/living/base/{facing}.jpg"
+    assert scene_preview(session, "aoyama", "nope", "/media") is None
+
+
+def test_a_scene_without_base_faces_has_no_preview(session: Session) -> None:
+    factories.scene(session, factories.store(session), "living")  # levels only
+    assert scene_preview(session, "aoyama", "living", "/media") is None
