@@ -315,7 +315,7 @@ def test_the_tiling_process_peaks_within_two_and_a_half_decoded_images(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Issue #13: a 16384x8192 single-colour PNG (384 MiB as decoded RGB) took the tiling
-    to 1.5 GiB. Memory, not time: the child's own peak resident set (ru_maxrss, its
+    to 1.5 GiB. Memory, not time: the child's own peak resident set (VmHWM, its
     interpreter included) must stay within 2.5 decoded images (about 2.1 today)."""
     w, h = 16384, 8192
     monkeypatch.setenv("DATABASE_URL", db_url)
