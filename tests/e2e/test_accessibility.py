@@ -95,7 +95,9 @@ def audit_pages(
             log_in(page, app, email)
             page.wait_for_url(re.compile(r".*/(staff|supervisor)/?$"))
             # Logged in, the state already holds English: switch as a person does (a cookie
-            # changed behind the page's back can be written over by the page's own state).
+            # changed behind the page's back can be written over by the page's own state),
+            # once the board shows its data (before that, the page is its prerendered copy).
+            expect(page.locator("#staff-board").get_by_text("Mia Tanaka")).to_be_visible()
             choose_language(page, lang)
         else:
             use_language(page, app, lang)

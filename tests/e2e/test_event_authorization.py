@@ -21,9 +21,10 @@ import asyncio
 import inspect
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -35,6 +36,16 @@ from tests.e2e.conftest import RunningApp
 from tests.integration.test_event_inventory import EVENTS, SUPERVISOR
 
 ROOT_STATE = "reflex___state____state"
+T = TypeVar("T")
+
+
+def outside_playwright(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` on a loop of its own in another thread: sync Playwright, used by the tests
+    before this one in the session, keeps this thread's event loop running."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, work).result()
+
+
 REFLEX_VERSION = "0.10.1"  # the browser sends it as the websocket subprotocol
 PASSWORD = "showroom-demo"
 OTHER_SUPERVISOR = "sora@showroom.example"  # made below: a supervisor of the other store
@@ -439,7 +450,7 @@ def test_supervisor_events_do_nothing_for_anyone_else(
     classes = state_classes()  # outside the event loop: Reflex keeps its registry in a ContextVar
     skip = CHAIN_WIDE | uploads(classes) if who == "other_supervisor" else set()
     before = snapshot(app)
-    seen = asyncio.run(fire_everything(app, caller, world, classes, skip))
+    seen = outside_playwright(fire_everything(app, caller, world, classes, skip))
     changed = changes(before, snapshot(app))
     if who == "other_supervisor":
         changed = own_store_changes_removed(changed, app, world)
@@ -561,7 +572,7 @@ def last(frames: Frames, state: Any, var: str) -> Any:
 
 def test_the_stores_supervisor_may(app: RunningApp, world: dict[str, Any]) -> None:
     classes = state_classes()
-    seen = asyncio.run(act_as_supervisor(app, world, classes))
+    seen = outside_playwright(act_as_supervisor(app, world, classes))
     assert seen["queue_alert_s"] == 7 * 60
     assert (
         stored(app, f"SELECT queue_alert_s FROM stores WHERE id = {world['store']}")
