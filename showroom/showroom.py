@@ -139,7 +139,11 @@ def _scene_preview(store_slug: str, scene_slug: str) -> ScenePreview | None:
         preview = scene_preview(session, store_slug, scene_slug, routes.MEDIA + "/panoramas")
     if preview is None:
         return None
-    face = get_settings().media_dir / preview.facing_file
+    settings = get_settings()
+    preview = dataclasses.replace(
+        preview, image=settings.public_url + preview.faces[preview.facing]
+    )
+    face = settings.media_dir / preview.facing_file
     with contextlib.suppress(OSError):
         if face.stat().st_size <= INLINE_PREVIEW_BYTES:
             data = base64.b64encode(face.read_bytes()).decode()

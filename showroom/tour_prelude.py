@@ -125,7 +125,25 @@ def preview_markup(preview: ScenePreview) -> tuple[str, str]:
         "#tour-stage{background:#222 var(--tour-preview) center/cover}</style>"
     )
     body = '<div id="tour-splash" aria-hidden="true" elementtiming="tour-preview"></div>'
-    return head, body
+    return shared_link(preview) + head, body
+
+
+def shared_link(preview: ScenePreview) -> str:
+    """What a shared tour link shows (chat apps and search engines run no script): the
+    scene's and store's names and the view it opens on."""
+    if not preview.title:
+        return ""
+    title = html.escape(preview.title)
+    tags = [
+        f"<title>{title}</title>",
+        f'<meta property="og:title" content="{title}"/>',
+        '<meta property="og:type" content="website"/>',
+        '<meta property="og:site_name" content="Showroom"/>',
+        '<meta name="twitter:card" content="summary"/>',
+    ]
+    if preview.image:
+        tags.append(f'<meta property="og:image" content="{html.escape(preview.image)}"/>')
+    return "".join(tags)
 
 
 def with_prelude(page: str, static_dir: Path, preview: ScenePreview | None) -> str:

@@ -432,6 +432,8 @@ class ScenePreview:
     facing: str  # the face the scene opens looking at (a cube face is a 90° photo of it)
     facing_file: str = ""  # that face's file, relative to the media dir
     inline: str = ""  # that face as a data: URL, when the page carries it itself
+    title: str = ""  # what a shared link shows: the scene and store, in both languages
+    image: str = ""  # that face's absolute URL, for a shared link's picture
 
 
 def scene_preview(
@@ -452,4 +454,6 @@ def scene_preview(
     facing = FACE_AT_YAW[yaw]
     if facing not in faces:
         return None
-    return ScenePreview(faces, facing, f"{scene.panorama_dir}/{base[facing]}")
+    store = session.get(Store, scene.store_id)
+    title = f"{scene.name_en} · {store.name_en} / {scene.name_ja}・{store.name_ja}" if store else ""
+    return ScenePreview(faces, facing, f"{scene.panorama_dir}/{base[facing]}", title=title)

@@ -308,3 +308,16 @@ def test_asking_staff_from_the_panel_takes_the_product_and_view(
     assert asked["sku"] == "SOFA-001"
     assert asked["view"]["scene"] == "living"
     assert abs(asked["view"]["yaw"] - 0.5236) < 0.01 and abs(asked["view"]["pitch"] + 0.1745) < 0.01
+
+
+def test_a_shared_tour_link_shows_the_scene_name_and_its_view(app: RunningApp) -> None:
+    """What a chat app shows for a pasted tour link: it runs no script, it reads the HTML."""
+    page = httpx.get(f"{app.url}/tour/aoyama/living").text
+    head = page[: page.index("</head>")]
+    title = re.search(r'<meta property="og:title" content="([^"]+)"/>', head)
+    assert title is not None and title.group(1).startswith("Living room · ")
+    assert "リビング" in title.group(1)
+    image = re.search(r'<meta property="og:image" content="([^"]+)"/>', head)
+    assert image is not None and image.group(1).startswith(f"{app.url}/media/panoramas/")
+    picture = httpx.get(image.group(1))
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/jpeg"

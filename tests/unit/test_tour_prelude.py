@@ -131,3 +131,20 @@ def test_only_scene_pages_are_rewritten(tmp_path: Path, path: str) -> None:
     app = Starlette(routes=[Route(path, lambda _: HTMLResponse(SHELL))])
     prelude = TourPrelude(app, lambda: build(tmp_path), lambda s, c: ScenePreview(FACES, "front"))
     assert TestClient(prelude).get(path).text == SHELL
+
+
+def test_a_shared_tour_link_names_the_scene_and_shows_its_view(tmp_path: Path) -> None:
+    preview = ScenePreview(
+        FACES, "front", title='Living room · Aoyama / リビング・青山 "&"',
+        image="https://shop.example/media/panoramas/aoyama/living/base/front.jpg",
+    )  # fmt: skip
+    static = build(tmp_path)
+    page = client(static, preview).get("/tour/aoyama/living").text
+    head = page[: page.index("</head>")]
+    title = "Living room · Aoyama / リビング・青山 &quot;&amp;&quot;"
+    assert f"<title>{title}</title>" in head
+    assert f'<meta property="og:title" content="{title}"/>' in head
+    assert f'<meta property="og:image" content="{preview.image}"/>' in head
+    # No names (a scene looked up without its store): no tags rather than empty ones.
+    bare = client(static, ScenePreview(FACES, "front")).get("/tour/aoyama/living").text
+    assert "og:title" not in bare and "<title>" not in bare
