@@ -149,7 +149,7 @@ class RecordingPlayerState(rx.State):
         redirect = session_state.authorise("staff")
         if redirect is not None or session_state.forbidden:
             return redirect
-        raw = str(self.router.page.params.get("recording_id", ""))
+        raw = routes.path_params(routes.RECORDING, self.router.url.path).get("recording_id", "")
         self.action_error_key = ""
         if not raw.isdigit():
             self._refuse()
