@@ -287,6 +287,15 @@ def library_row(row: Any) -> rx.Component:
     )
 
 
+def filter_select(label_key: str, name: str, *options: rx.Component) -> rx.Component:
+    """One of the library's filters: a small label over a native select."""
+    return rx.vstack(
+        rx.text(T[label_key], size="1"),
+        rx.el.select(*options, name=name, id=f"filter-{name}", aria_label=T[label_key]),
+        spacing="1",
+    )
+
+
 def filters() -> rx.Component:
     return rx.form(
         rx.flex(
@@ -304,43 +313,27 @@ def filters() -> rx.Component:
                 ),
                 spacing="1",
             ),
-            rx.vstack(
-                rx.text(T["recordings.staff"], size="1"),
-                rx.el.select(
-                    rx.el.option(T["recordings.anyone"], value=""),
-                    rx.foreach(
-                        RecordingsState.staff_options,
-                        lambda m: rx.el.option(m["name"], value=m["id"]),
-                    ),
-                    name="staff",
-                    id="filter-staff",
-                    aria_label=T["recordings.staff"],
+            filter_select(
+                "recordings.staff",
+                "staff",
+                rx.el.option(T["recordings.anyone"], value=""),
+                rx.foreach(
+                    RecordingsState.staff_options, lambda m: rx.el.option(m["name"], value=m["id"])
                 ),
-                spacing="1",
             ),
-            rx.vstack(
-                rx.text(T["recordings.outcome"], size="1"),
-                rx.el.select(
-                    rx.el.option(T["recordings.any_outcome"], value=""),
-                    *[rx.el.option(T[f"outcome.{o}"], value=o) for o in OUTCOMES],
-                    rx.el.option(T["recordings.no_outcome"], value="none"),
-                    name="outcome",
-                    id="filter-outcome",
-                    aria_label=T["recordings.outcome"],
-                ),
-                spacing="1",
+            filter_select(
+                "recordings.outcome",
+                "outcome",
+                rx.el.option(T["recordings.any_outcome"], value=""),
+                *[rx.el.option(T[f"outcome.{o}"], value=o) for o in OUTCOMES],
+                rx.el.option(T["recordings.no_outcome"], value="none"),
             ),
-            rx.vstack(
-                rx.text(T["recordings.order"], size="1"),
-                rx.el.select(
-                    rx.el.option(T["recordings.any_order"], value=""),
-                    rx.el.option(T["recordings.with_order"], value="with"),
-                    rx.el.option(T["recordings.without_order"], value="without"),
-                    name="order",
-                    id="filter-order",
-                    aria_label=T["recordings.order"],
-                ),
-                spacing="1",
+            filter_select(
+                "recordings.order",
+                "order",
+                rx.el.option(T["recordings.any_order"], value=""),
+                rx.el.option(T["recordings.with_order"], value="with"),
+                rx.el.option(T["recordings.without_order"], value="without"),
             ),
             rx.button(T["recordings.filter"], type="submit", id="filter-apply"),
             spacing="3",
