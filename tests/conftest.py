@@ -18,8 +18,9 @@ os.environ.setdefault("SHOWROOM_MEDIA_DIR", str(_TMP / "media"))
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'default.db'}")
 
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
+from showroom import db  # noqa: E402
 from showroom.db import make_engine  # noqa: E402
 from showroom.migrate import upgrade  # noqa: E402
 from showroom.schema import metadata  # noqa: E402
@@ -92,6 +93,14 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def app_db(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """Point the app's own sessions (`showroom.db.session_scope`) at this test's database."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    monkeypatch.setattr(db, "_session_factory", lambda: factory)
+    yield engine
 
 
 @pytest.fixture

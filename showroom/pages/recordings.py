@@ -28,6 +28,12 @@ def _day(value: str) -> date | None:
         return None
 
 
+async def viewer_of(state: rx.State) -> Viewer | None:
+    """Who is looking, as the recordings rules see them, checked again at each event."""
+    who = (await state.get_state(SessionState)).current_staff()
+    return Viewer(who.staff_id, who.store_id, who.role) if who is not None else None
+
+
 class RecordingsState(rx.State):
     rows: list[dict[str, Any]] = []
     staff_options: list[dict[str, str]] = []
@@ -43,10 +49,6 @@ class RecordingsState(rx.State):
     rules_error_key: str = ""
     rules_saved: bool = False
 
-    async def _viewer(self) -> Viewer | None:
-        who = (await self.get_state(SessionState)).current_staff()
-        return Viewer(who.staff_id, who.store_id, who.role) if who is not None else None
-
     @rx.event
     async def load(self) -> EventSpec | None:
         session_state = await self.get_state(SessionState)
@@ -59,7 +61,7 @@ class RecordingsState(rx.State):
         return None
 
     async def _refresh(self) -> None:
-        viewer = await self._viewer()
+        viewer = await viewer_of(self)
         if viewer is None:
             self.rows = []
             return
@@ -105,7 +107,7 @@ class RecordingsState(rx.State):
 
     @rx.event
     async def save_rules(self, form: dict[str, Any]) -> None:
-        viewer = await self._viewer()
+        viewer = await viewer_of(self)
         if viewer is None or not viewer.supervisor:
             self.rules_error_key = "auth.forbidden"
             return
@@ -139,10 +141,6 @@ class RecordingPlayerState(rx.State):
     action_error_key: str = ""
     supervisor: bool = False
 
-    async def _viewer(self) -> Viewer | None:
-        who = (await self.get_state(SessionState)).current_staff()
-        return Viewer(who.staff_id, who.store_id, who.role) if who is not None else None
-
     @rx.event
     async def load(self) -> EventSpec | None:
         session_state = await self.get_state(SessionState)
@@ -163,7 +161,7 @@ class RecordingPlayerState(rx.State):
         self.downloads = []
 
     async def _refresh(self) -> None:
-        viewer = await self._viewer()
+        viewer = await viewer_of(self)
         if viewer is None:
             self._refuse()
             return
@@ -211,7 +209,7 @@ class RecordingPlayerState(rx.State):
 
     @rx.event
     async def toggle_hold(self) -> None:
-        viewer = await self._viewer()
+        viewer = await viewer_of(self)
         if viewer is None:
             return
         try:
@@ -226,7 +224,7 @@ class RecordingPlayerState(rx.State):
 
     @rx.event
     async def delete_now(self, form: dict[str, str]) -> None:
-        viewer = await self._viewer()
+        viewer = await viewer_of(self)
         if viewer is None:
             return
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -21,16 +21,6 @@ from showroom.settings import get_settings
 from tests import factories
 
 OFFER = {"type": "offer", "sdp": "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"}
-
-
-@pytest.fixture
-def app_db(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """Point the app's sessions at this test's database."""
-    from sqlalchemy.orm import sessionmaker
-
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    monkeypatch.setattr(db, "_session_factory", lambda: factory)
-    yield engine
 
 
 @pytest.fixture

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from consult.calls.consultations import start_walk_in
 from consult.calls.queue import accept
 from consult.media import recordings
 from consult.media.registry import MediaRegistry
-from showroom import db
 from showroom.api import build_api
 from showroom.identity import log_in
 from showroom.session_state import SESSION_COOKIE
@@ -23,13 +22,6 @@ from showroom.settings import get_settings
 from tests import factories
 
 BODY = bytes(range(256)) * 40  # 10240 bytes standing in for a WebM
-
-
-@pytest.fixture
-def app_db(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    monkeypatch.setattr(db, "_session_factory", lambda: factory)
-    yield engine
 
 
 @pytest.fixture

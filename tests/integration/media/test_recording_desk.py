@@ -5,14 +5,14 @@ recording with a message to staff while the call goes on, and recovery after a c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 
 from consult.calls.consultations import start_walk_in
@@ -29,13 +29,6 @@ from tests.integration.media.test_rtc import Client, authorize, sees, until
 from tests.unit.media.recording_media import opus_packets, vp8_frames
 
 Published = list[tuple[int, dict[str, Any]]]
-
-
-@pytest.fixture
-def app_db(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    monkeypatch.setattr(db, "_session_factory", lambda: factory)
-    yield engine
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from consult.calls import board_feed
 from consult.calls.consultations import start_walk_in
 from consult.calls.events import record_event
 from consult.calls.presence import heartbeat, set_presence
-from showroom import db, pubsub
+from showroom import pubsub
 from tests import factories
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -108,12 +108,10 @@ async def test_calls_and_media_events_committed_in_a_thread_are_announced(
 
 
 async def test_a_browsers_new_rating_is_announced_to_its_store(
-    engine: Engine, feed: pubsub.Broker, monkeypatch: pytest.MonkeyPatch
+    app_db: Engine, feed: pubsub.Broker
 ) -> None:
     """Connection quality lives in the media plane, not the database: announced directly."""
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    monkeypatch.setattr(db, "_session_factory", lambda: factory)
-    with Session(engine) as session:
+    with Session(app_db) as session:
         store = factories.store(session)
         call_id = start_walk_in(session, store.id).id
         session.commit()
