@@ -50,6 +50,7 @@ from showroom.pages import (
     tour_insights,
 )
 from showroom.pages import admin_catalogue as catalogue_admin
+from showroom.paint_first import paint_first_pages
 from showroom.settings import get_settings
 from showroom.tour_prelude import TourPrelude
 from showroom.tours.panorama import jobs
@@ -171,7 +172,13 @@ class ShowroomApp(rx.App):
 
 
 app = ShowroomApp(
-    api_transformer=[build_api(media), upload_gate(UPLOADS), tour_prelude, deliver],
+    api_transformer=[
+        build_api(media),
+        upload_gate(UPLOADS),
+        tour_prelude,
+        paint_first_pages,
+        deliver,
+    ],
     stylesheets=["/theme.css"],
     head_components=[rx.script(SYNC_HTML_LANG), rx.script(src="/a11y.js")],
 )

@@ -27,9 +27,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
+from showroom.page_rewrite import PageRewrite
+from showroom.paint_first import WHEN_PAINTED
 from showroom.tours.scenes import ScenePreview
 
 TOUR_PATH = re.compile(r"^/tour/([A-Za-z0-9._-]+)/([A-Za-z0-9._-]+)/?$")
@@ -89,11 +90,11 @@ AFTER_PREVIEW = """<script>(() => {
     const link = document.createElement("link");
     link.rel = rel; if (as) link.as = as; link.href = href; document.head.appendChild(link);
   } };
-  const drawn = () => requestAnimationFrame(() => setTimeout(add, 0));
+  const painted = %s;
   const preview = %s;  // its URL, if it is not in the page itself: wait until it is here
-  if (!preview) { drawn(); return; }
+  if (!preview) { painted.then(add); return; }
   const img = new Image();
-  img.onload = img.onerror = drawn;
+  img.onload = img.onerror = () => painted.then(() => requestAnimationFrame(() => setTimeout(add, 0)));
   img.src = preview;
 })();</script>"""
 
@@ -101,7 +102,7 @@ AFTER_PREVIEW = """<script>(() => {
 def after_preview(scripts: list[str], styles: list[str], preview: ScenePreview) -> str:
     links = [("modulepreload", "", s) for s in scripts] + [("preload", "style", s) for s in styles]
     wait_for = "" if preview.inline else preview.faces[preview.facing]
-    return AFTER_PREVIEW % (script_json(links), script_json(wait_for))
+    return AFTER_PREVIEW % (script_json(links), WHEN_PAINTED, script_json(wait_for))
 
 
 def script_json(value: object) -> str:
@@ -164,44 +165,16 @@ def with_prelude(page: str, static_dir: Path, preview: ScenePreview | None) -> s
     return page.replace("</head>", head + "</head>", 1).replace("<body>", "<body>" + body, 1)
 
 
-class TourPrelude:
-    """Rewrites the HTML of tour pages (GET only); everything else passes untouched."""
+class TourPrelude(PageRewrite):
+    """Rewrites the HTML of tour pages (GET only); everything else passes untouched. No 304:
+    the preview differs per scene and upload, not per file."""
 
     def __init__(self, app: ASGIApp, static_dir: Callable[[], Path], lookup: PreviewLookup):
-        self.app, self.static_dir, self.lookup = app, static_dir, lookup
+        super().__init__(app, lambda path: TOUR_PATH.match(path) is not None, self._prelude)
+        self.static_dir, self.lookup = static_dir, lookup
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = TOUR_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
-        if match is None or scope["method"] != "GET":
-            await self.app(scope, receive, send)
-            return
-        # The shell uncompressed and whole (no 304: the preview differs per scene and upload).
-        skip = {b"accept-encoding", b"if-none-match", b"if-modified-since", b"range"}
-        headers_in = [(k, v) for k, v in scope["headers"] if k not in skip]
-        # Without the server's "send this file" shortcut, the file comes as body messages.
-        extensions = {k: v for k, v in scope.get("extensions", {}).items() if "pathsend" not in k}
-        plain = {**scope, "headers": headers_in, "extensions": extensions}
-        start: Message = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(plain, receive, capture)
-        if not start:
-            return
-        body = b"".join(chunks)
-        headers = MutableHeaders(raw=list(start.get("headers", [])))
-        if start.get("status") == 200 and headers.get("content-type", "").startswith("text/html"):
-            preview = await asyncio.to_thread(self.lookup, match.group(1), match.group(2))
-            body = with_prelude(body.decode(), self.static_dir(), preview).encode()
-            headers["content-length"] = str(len(body))
-            for stale in ("etag", "last-modified"):
-                if stale in headers:
-                    del headers[stale]
-        await send({**start, "headers": headers.raw})
-        await send({"type": "http.response.body", "body": body})
+    async def _prelude(self, scope: Scope, page: str) -> str:
+        match = TOUR_PATH.match(scope["path"])
+        assert match is not None  # PageRewrite only hands over the paths that match
+        preview = await asyncio.to_thread(self.lookup, match.group(1), match.group(2))
+        return with_prelude(page, self.static_dir(), preview)

@@ -321,3 +321,31 @@ def test_a_shared_tour_link_shows_the_scene_name_and_its_view(app: RunningApp) -
     assert image is not None and image.group(1).startswith(f"{app.url}/media/panoramas/")
     picture = httpx.get(image.group(1))
     assert picture.status_code == 200 and picture.headers["content-type"] == "image/jpeg"
+
+
+PAINT_AND_CODE = """() => {
+  const paint = performance.getEntriesByName("first-contentful-paint")[0];
+  const code = performance.getEntriesByType("resource")
+    .filter((r) => new URL(r.name).pathname.startsWith("/assets/") && r.name.endsWith(".js"));
+  return {paint: paint ? paint.startTime : null, code: Math.min(...code.map((r) => r.startTime)),
+          chunks: code.length};
+}"""
+
+
+def test_pages_paint_before_their_code_loads_and_then_work(app: RunningApp, page: Page) -> None:
+    """On a slow phone the page's own text and the scene's preview are on screen before any of
+    the app's code is asked for (showroom/paint_first.py); the page then works as before."""
+    page.goto(f"{app.url}/")
+    expect(page.get_by_role("link", name="Enter the store").first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    home = page.evaluate(PAINT_AND_CODE)
+    assert home["paint"] is not None and home["chunks"] > 10
+    assert home["paint"] <= home["code"], home
+    # Hydrated: the language switch, which needs the app's code and its socket, works.
+    page.locator("#language-switch").click()
+    expect(page.get_by_role("link", name="店内に入る").first).to_be_visible()
+    page.locator("#language-switch").click()
+    page.goto(f"{app.url}/tour/aoyama/living")
+    wait_for_viewer(page, "living")
+    tour = page.evaluate(PAINT_AND_CODE)
+    assert tour["paint"] is not None and tour["paint"] <= tour["code"], tour
