@@ -873,6 +873,16 @@ const INITIAL_VIEW = {
 };
 
 const S = {
+  // Read by screen readers, not shown (the usual visually-hidden pattern).
+  offscreen: {
+    position: "absolute",
+    width: 1,
+    height: 1,
+    overflow: "hidden",
+    clip: "rect(0 0 0 0)",
+    clipPath: "inset(50%)",
+    whiteSpace: "nowrap",
+  },
   panel: {
     position: "relative",
     width: "100%",
@@ -1138,6 +1148,18 @@ export function CallVideo({
   const waitingText = peerName
     ? tx("media.waiting_for_named").replace("{name}", peerName)
     : tx("media.waiting_for_other");
+  // Said to screen readers through a polite live region that is always in the page (one
+  // added with its text is often not read): the other side joining and leaving.
+  const peerHere = v.phase === "connected" && !peerAbsent;
+  const peerWasHere = useRef(false);
+  const [announcement, setAnnouncement] = useState("");
+  useEffect(() => {
+    if (peerHere === peerWasHere.current) return;
+    peerWasHere.current = peerHere;
+    if (v.phase !== "connected") return; // our own leaving is said by the panel itself
+    const who = peerName || role || tx("media.other_person");
+    setAnnouncement(tx(peerHere ? "media.peer_joined" : "media.peer_left").replace("{name}", who));
+  }, [peerHere]); // eslint-disable-line react-hooks/exhaustive-deps
   const stage = (
     <div style={S.stage}>
       {/* Always mounted: it also plays the remote audio (audio-only calls included). */}
@@ -1446,6 +1468,9 @@ export function CallVideo({
   return (
     <div id={id} className={className} {...rootData} style={{ ...S.panel, ...style }}>
       {body}
+      <div role="status" aria-live="polite" id="call-announcer" style={S.offscreen}>
+        {announcement}
+      </div>
     </div>
   );
 }

@@ -1033,6 +1033,9 @@ def plan_spot(spot: Any) -> rx.Component:
 
 def stage() -> rx.Component:
     return rx.box(
+        # First in the page (drawn above the viewer by its z-index), so Tab reaches the
+        # scenes, products and call buttons before the viewer and its controls.
+        scene_bar(),
         # Mounted at once (not after the scene arrives), so the viewer's code loads while
         # the page connects: the first pixels come sooner.
         panorama_viewer(
@@ -1050,7 +1053,6 @@ def stage() -> rx.Component:
             on_view_change=TourState.record_view,
         ),
         product_panel(),
-        scene_bar(),
         floor_plan(),
         position="relative",
         width="100%",

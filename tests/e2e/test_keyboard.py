@@ -1,6 +1,6 @@
 """The tour with the keyboard only (Tab, Shift+Tab, Enter, arrows, Escape): a product out of
 view through "Products here", its panel as a modal dialog (focus in, kept in, Escape, focus
-back), and a scene change."""
+back), a scene change, the tab order over the panorama, and a call's controls."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.conftest import RunningApp
+from tests.e2e.conftest import ContextFactory, RunningApp
+from tests.e2e.test_call_media import new_call, open_lobbies, sees_the_other_side
 from tests.e2e.test_tour import SOFA_EN, wait_for_viewer
 
 MAX_TABS = 60
@@ -115,3 +116,77 @@ def test_booking_days_and_times_are_one_tab_stop_each_with_arrows(
     expect(page.locator("#booking-chosen")).to_be_visible()
     page.keyboard.press("Shift+Tab")  # back to the chosen day, not the last one
     expect(second).to_be_focused()
+
+
+def test_tab_reaches_the_scenes_and_call_buttons_before_the_viewer(
+    app: RunningApp, page: Page
+) -> None:
+    """The bar drawn above the panorama comes first in the tab order, then the viewer."""
+    page.goto(f"{app.url}/tour/aoyama/living")
+    wait_for_viewer(page, "living")
+    order: list[str] = []
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        order.append(
+            page.evaluate(
+                """() => { const el = document.activeElement;
+                           if (el.closest("[data-testid=panorama-viewer]")) return "viewer";
+                           return el.id || el.textContent.trim(); }"""
+            )
+        )
+        if order[-1] == "viewer":
+            break
+    assert order[-1] == "viewer", order
+    for before_the_viewer in ("Entrance", "Living room", "products-here", "call-now"):
+        assert before_the_viewer in order, order
+
+
+def test_the_call_controls_by_keyboard_and_what_a_screen_reader_hears(
+    app: RunningApp, browser_context: ContextFactory
+) -> None:
+    call = new_call(app)
+    customer = browser_context().pages[0]
+    staff = browser_context().pages[0]
+    open_lobbies(app, customer, staff, call)
+    tab_to(customer, customer.locator("#lobby-join"))
+    customer.keyboard.press("Enter")
+    announcer = customer.locator("#call-announcer")
+    expect(announcer).to_have_attribute("aria-live", "polite")
+    expect(announcer).to_have_text("")
+    staff.locator("#lobby-join").click()
+    sees_the_other_side(customer)
+    expect(announcer).to_have_text(re.compile(r"joined the call\.$"))
+
+    # Space and Enter press the toolbar's buttons; staff see the effect.
+    tab_to(customer, customer.locator("#call-mute"))
+    customer.keyboard.press("Space")
+    expect(customer.locator("#call-mute")).to_have_attribute("aria-pressed", "true")
+    expect(staff.locator("#peer-muted")).to_be_visible(timeout=10_000)
+    customer.keyboard.press("Enter")
+    expect(customer.locator("#call-mute")).to_have_attribute("aria-pressed", "false")
+    customer.keyboard.press("Tab")
+    expect(customer.locator("#call-camera")).to_be_focused()
+    customer.keyboard.press("Space")
+    expect(staff.locator("#peer-camera-off")).to_be_visible(timeout=10_000)
+    customer.keyboard.press("Space")
+    expect(staff.locator("#peer-camera-off")).to_have_count(0, timeout=10_000)
+
+    # The chat: typed and sent with Enter; it arrives in the other side's log (a live region).
+    tab_to(customer, customer.locator("#chat-input"))
+    customer.keyboard.type("Can I see the oak table?")
+    customer.keyboard.press("Enter")
+    log = staff.locator("#chat-log")
+    expect(log).to_have_attribute("role", "log")
+    expect(log.get_by_text("Can I see the oak table?")).to_be_visible()
+
+    # Staff leave: the customer's screen reader is told.
+    staff.locator("#call-leave").click()
+    expect(announcer).to_have_text(re.compile(r"left the call\.$"), timeout=15_000)
+
+    # Back to the toolbar with Shift+Tab, and out of the call with Enter.
+    for _ in range(MAX_TABS):
+        if has_focus(customer.locator("#call-leave")):
+            break
+        customer.keyboard.press("Shift+Tab")
+    customer.keyboard.press("Enter")
+    expect(customer.locator("#media-left")).to_have_text("You left the call.")
