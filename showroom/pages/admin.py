@@ -160,9 +160,11 @@ class AdminState(rx.State):
         async with self:
             who = await self._supervisor()
             name, self.uploading, self.upload_error_key = self.scene_name.strip(), True, ""
-        if who is None:
+        if who is None or not isinstance(chunks, rx.UploadChunkIterator):
+            # Refused, or not an upload: sent over the socket, not through `/_upload`.
             async with self:
                 self.uploading = False
+                self.upload_error_key = "" if who is None else "admin.no_file"
             return None
         writers: dict[str, jobs.UploadWriter] = {}
         limit = jobs.limits().max_bytes

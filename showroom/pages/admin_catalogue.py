@@ -124,7 +124,10 @@ class AdminCatalogueState(rx.State):
 
     @rx.event
     async def import_file(self, files: list[rx.UploadFile]) -> None:
-        if not await self._supervisor() or not files:
+        if not await self._supervisor():
+            return
+        if not isinstance(files, list) or not files or not isinstance(files[0], rx.UploadFile):
+            self.report = _refused("not_csv")  # nothing, or not a file (sent over the socket)
             return
         upload = files[0]
         data = await upload.read(MAX_CSV_BYTES + 1)

@@ -557,7 +557,14 @@ async def act_as_supervisor(
 
     admin = await Connection.open(app.url, caller, "/admin")
     await admin.fire(name("AdminState", "edit_scene"), {"scene_id": world["scene"]}, "/admin")
+    # An upload handler sent over the socket gets a list, not a file stream: a clear refusal.
+    not_files = {"chunks": [{"filename": "shop.jpg", "data": "AAAA"}]}
+    await admin.fire(name("AdminState", "upload_panoramas"), not_files, "/admin")
     seen["admin"] = await admin.close()
+    catalogue = await Connection.open(app.url, caller, "/admin/catalogue")
+    not_files = {"files": [{"name": "stock.csv"}]}
+    await catalogue.fire(name("AdminCatalogueState", "import_file"), not_files, "/admin/catalogue")
+    seen["import"] = await catalogue.close()
     return seen
 
 
@@ -589,3 +596,8 @@ def test_the_stores_supervisor_may(app: RunningApp, world: dict[str, Any]) -> No
     assert seen["whispers"] == 1
     scene = last(seen["admin"], classes["AdminState"], "scene")
     assert scene and scene["name_en"] == world["scene_name"], scene
+    assert last(seen["admin"], classes["AdminState"], "upload_error_key") == "admin.no_file"
+    report = last(seen["import"], classes["AdminCatalogueState"], "report")
+    assert report and report["error_key"] == "catalogue_reason.not_csv", report
+    for frames in (seen["admin"], seen["import"]):
+        assert crashes(frames) == [], crashes(frames)

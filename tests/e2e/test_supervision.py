@@ -374,7 +374,9 @@ def test_the_heatmap_is_drawn_over_the_scene_for_the_chosen_days(
     heat = board.locator(".showroom-psv-heat")
     expect(heat.first).to_be_attached()
     # The board first shows the default scene's heat; wait for the chosen scene's.
-    expect(board.locator("#heatmap")).to_have_attribute("data-cells", re.compile(r"^([2-9]|[1-9]\d+)$"))
+    expect(board.locator("#heatmap")).to_have_attribute(
+        "data-cells", re.compile(r"^([2-9]|[1-9]\d+)$")
+    )
     expect(board.locator("#insights-scenes .scene-row").first).to_be_visible()
     expect(board.locator("#insights-funnel")).to_contain_text("Hinoki three-seat sofa")
     board.screenshot(path=ARTIFACTS / "insights-heatmap.png", full_page=True)
