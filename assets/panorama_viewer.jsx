@@ -574,6 +574,10 @@ export function PanoramaViewer(props) {
       switchingRef.current = false;
       if (viewer.state.ready) {
         syncMarkers(markersRef.current, appliedMarkersRef.current, propsRef.current.markers);
+        if (readyRef.current && pendingViewRef.current && !touchedRef.current) {
+          applyView(viewer, pendingViewRef.current);
+          pendingViewRef.current = null;
+        }
       }
     };
     viewer
@@ -668,7 +672,7 @@ export function PanoramaViewer(props) {
   // page's restored state): go there, unless the user has already looked around.
   useEffect(() => {
     const viewer = viewerRef.current;
-    if (!viewer || switchingRef.current || touchedRef.current) {
+    if (!viewer || touchedRef.current) {
       return;
     }
     if (!key || key !== loadedKeyRef.current) {
@@ -676,9 +680,11 @@ export function PanoramaViewer(props) {
     }
     const view = { yaw: Number(defaultYaw) || 0, pitch: Number(defaultPitch) || 0,
       zoom: defaultZoom ?? 50 };
-    if (readyRef.current) {
+    if (readyRef.current && !switchingRef.current) {
       applyView(viewer, view);
     } else {
+      // Not on show yet, or still being swapped in at the view it was asked for before
+      // (a restored state's): the newer view is taken once it is.
       pendingViewRef.current = view;
     }
   }, [defaultYaw, defaultPitch, defaultZoom]);

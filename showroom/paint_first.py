@@ -32,17 +32,20 @@ ENTRY = re.compile(r'<script type="module" async="">(.*?)</script>', re.S)
 SIDE_EFFECT_IMPORT = re.compile(r'^import "([^"]+)";[ \t]*$', re.M)
 NAMESPACE_IMPORT = re.compile(r'^import \* as ([A-Za-z_$][\w$]*) from "([^"]+)";[ \t]*$', re.M)
 STATIC_IMPORT = re.compile(r"^\s*import\s*[^\s(]", re.M)
-# Waits for the browser's own "first contentful paint" (a frame is not enough: a timer after
-# it can run before the frame reaches the screen). A hidden tab paints nothing, so it goes at
-# once; a browser without paint timing too; and in any case after 3 s.
+# Waits for the browser's own word that the page has painted (a frame is not enough: a timer
+# after it can run before the frame reaches the screen): "first-contentful-paint", or just
+# "first-paint" for a page whose HTML has nothing to show before its code runs (the shell of a
+# dynamic route: it would otherwise wait for the fallback). A hidden tab paints nothing, so it
+# goes at once; a browser without paint timing too; and in any case after 3 s. What let the
+# code go is left in `window.__codeAfter` (the end-to-end tests read it).
 WHEN_PAINTED = (
     "new Promise((go) => {"
-    " let once = () => { once = () => {}; go(); };"
-    ' if (document.visibilityState === "hidden") return once();'
-    " setTimeout(() => once(), 3000);"
+    " let once = (why) => { once = () => {}; window.__codeAfter = why; go(); };"
+    ' if (document.visibilityState === "hidden") return once("hidden");'
+    ' setTimeout(() => once("timeout"), 3000);'
     " try { new PerformanceObserver((list, seen) => {"
-    ' if (list.getEntriesByName("first-contentful-paint").length) { seen.disconnect(); once(); }'
-    ' }).observe({ type: "paint", buffered: true }); } catch { once(); } })'
+    ' if (list.getEntries().length) { seen.disconnect(); once("paint"); }'
+    ' }).observe({ type: "paint", buffered: true }); } catch { once("unsupported"); } })'
 )
 AFTER_PAINT = (
     f"await {WHEN_PAINTED};\n"

@@ -78,7 +78,8 @@ def missing(page: str, urls: tuple[str, ...]) -> list[str]:
 
 def head_links(scripts: list[str], styles: list[str]) -> str:
     links = [f'<link rel="modulepreload" href="{s}"/>' for s in scripts]
-    links += [f'<link rel="preload" as="style" href="{s}"/>' for s in styles]
+    # In CORS mode, as Vite's loader then asks for the stylesheet: else it is fetched twice.
+    links += [f'<link rel="preload" as="style" href="{s}" crossorigin=""/>' for s in styles]
     return "".join(links)
 
 
@@ -88,7 +89,8 @@ def head_links(scripts: list[str], styles: list[str]) -> str:
 AFTER_PREVIEW = """<script>(() => {
   const add = () => { for (const [rel, as, href] of %s) {
     const link = document.createElement("link");
-    link.rel = rel; if (as) link.as = as; link.href = href; document.head.appendChild(link);
+    link.rel = rel; if (as) link.as = as; link.crossOrigin = ""; link.href = href;
+    document.head.appendChild(link);
   } };
   const painted = %s;
   const preview = %s;  // its URL, if it is not in the page itself: wait until it is here

@@ -327,8 +327,10 @@ PAINT_AND_CODE = """() => {
   const paint = performance.getEntriesByName("first-contentful-paint")[0];
   const code = performance.getEntriesByType("resource")
     .filter((r) => new URL(r.name).pathname.startsWith("/assets/") && r.name.endsWith(".js"));
+  const names = performance.getEntriesByType("resource").map((r) => r.name);
   return {paint: paint ? paint.startTime : null, code: Math.min(...code.map((r) => r.startTime)),
-          chunks: code.length};
+          chunks: code.length, twice: names.filter((n, i) => names.indexOf(n) !== i),
+          after: window.__codeAfter};
 }"""
 
 
@@ -349,3 +351,11 @@ def test_pages_paint_before_their_code_loads_and_then_work(app: RunningApp, page
     wait_for_viewer(page, "living")
     tour = page.evaluate(PAINT_AND_CODE)
     assert tour["paint"] is not None and tour["paint"] <= tour["code"], tour
+    # Preloaded as the page then asks for it: nothing is fetched twice.
+    assert home["twice"] == tour["twice"] == [], (home["twice"], tour["twice"])
+    # A dynamic route's page has nothing to show before its code runs: its code goes at its
+    # first paint, not after the fallback's wait.
+    page.goto(f"{app.url}/book/aoyama")
+    expect(page.locator("#booking-submit")).to_be_visible()
+    for opened in (home, tour, page.evaluate(PAINT_AND_CODE)):
+        assert opened["after"] == "paint", opened

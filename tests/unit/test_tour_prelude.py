@@ -70,7 +70,10 @@ def test_the_tour_shell_preloads_the_route_and_the_viewer_code(tmp_path: Path) -
     for script in ("tour-1.js", "dialog-1.js", "panorama_viewer-1.js", "three-1.js"):
         assert f'<link rel="modulepreload" href="/assets/{script}"/>' in page.text
     assert page.text.count("/assets/react-1.js") == 1  # already preloaded by the shell
-    assert '<link rel="preload" as="style" href="/assets/viewer-1.css"/>' in page.text
+    # In CORS mode, as Vite's loader asks for it (else it would be fetched twice).
+    assert (
+        '<link rel="preload" as="style" href="/assets/viewer-1.css" crossorigin=""/>' in page.text
+    )
     assert page.text.index("three-1.js") < page.text.index("</head>")
     assert "tour-splash" not in page.text  # no preview known: none shown
     assert int(page.headers["content-length"]) == len(page.content)
@@ -89,6 +92,7 @@ def test_the_scene_preview_is_shown_before_any_script(tmp_path: Path) -> None:
     assert "three-1.js" not in head
     assert '["modulepreload", "", "/assets/three-1.js"]' in body
     assert '["preload", "style", "/assets/viewer-1.css"]' in body
+    assert 'link.crossOrigin = "";' in body
     assert f'const preview = "{face}";' in body
 
 
