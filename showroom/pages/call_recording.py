@@ -33,7 +33,7 @@ WATCH_MAX_S = 8 * 3600
 
 class RecordingState(rx.State):
     consultation_id: int = 0
-    side: str = ""  # "customer" or "staff"
+    side: str = ""  # "customer", "staff" or "supervisor" (told, not asked)
     state: str = "off"  # off | asking | recording
     recording_id: int = 0
     elapsed: str = "0:00"
@@ -75,6 +75,14 @@ class RecordingState(rx.State):
             with contextlib.suppress(RecordingError, PermissionError, LookupError, RuntimeError):
                 self.recording_id = await get_desk().ask(consultation_id, staff_id)
                 self.state = "asking"
+
+    async def _open_supervisor(self, consultation_id: int) -> None:
+        """A supervisor stepping in (to listen or to join) is told the call is being recorded,
+        as anyone who joins later is; they neither consent nor control it."""
+        self._reset(consultation_id, "supervisor")
+        with session_scope() as session:
+            self._take(recordings.current(session, consultation_id))
+        self.late_notice = self.state == "recording"
 
     def _reset(self, consultation_id: int, side: str) -> None:
         self.consultation_id, self.side = consultation_id, side
@@ -118,6 +126,7 @@ class RecordingState(rx.State):
                 await self._show_notice()
         elif state == "recording":
             self.state, self.show_notice = "recording", self.show_notice and self.again
+            self.late_notice = self.late_notice or self.side == "supervisor"
             self._started = str(item.get("started_at") or self._started)
             self._tick()
         elif state == "declined":
@@ -255,7 +264,7 @@ def recording_badge() -> rx.Component:
                 width="8px",
                 height="8px",
                 border_radius="50%",
-                background="var(--red-9)",
+                background="white",  # the solid red badge's own colour would hide it
                 class_name="recording-dot",
             ),
             T["recording.badge"],
@@ -308,6 +317,19 @@ def consent_dialog() -> rx.Component:
             max_width="460px",
         ),
         open=RecordingState.show_notice,
+    )
+
+
+def supervisor_recording() -> rx.Component:
+    """What a supervisor in the call sees of its recording: the badge and the notice."""
+    return rx.hstack(
+        recording_badge(),
+        rx.cond(
+            RecordingState.late_notice & (RecordingState.state == "recording"),
+            rx.text(T["recording.late_notice"], size="2", id="recording-late-notice"),
+        ),
+        align="center",
+        wrap="wrap",
     )
 
 

@@ -23,6 +23,7 @@ from showroom.db import session_scope
 from showroom.identity import StaffIdentity
 from showroom.layout import T, forbidden_or, has_items, notice, page
 from showroom.models import StaffMember, Store
+from showroom.pages.call_recording import RecordingState, supervisor_recording
 from showroom.pubsub import get_broker
 from showroom.session_state import SessionState
 
@@ -103,7 +104,9 @@ class SupervisorCallState(rx.State):
         with session_scope() as session:
             self._refresh(session)
         await get_broker().publish(supervision.staff_topic(consultation_id), {"kind": "step"})
-        return None
+        recording = await self.get_state(RecordingState)
+        await recording._open_supervisor(consultation_id)
+        return RecordingState.watch
 
     @rx.event
     async def whisper(self, form: dict[str, str]) -> None:
@@ -232,6 +235,7 @@ def supervisor_call_page() -> rx.Component:
                     state.consultation_id != 0,
                     rx.vstack(
                         rx.heading(T["supervise.title"], " #", state.consultation_id, size="6"),
+                        supervisor_recording(),
                         rx.callout(
                             rx.cond(
                                 state.mode == "supervisor",

@@ -220,9 +220,22 @@ def test_a_declined_recording_writes_nothing_and_the_call_goes_on(
     expect(again).to_be_hidden()
     sees_the_other_side(customer)  # a reload during a call rejoins by itself
     expect(customer.locator("#recording-badge")).to_be_visible()
+    # A supervisor who steps in while it records is told so, and sees it stop.
+    supervisor = browser_context().pages[0]
+    log_in(supervisor, app, "yuki@showroom.example")
+    supervisor.wait_for_url(re.compile(r".*/supervisor/?$"))
+    supervisor.goto(f"{app.url}/supervisor/call/{call.id}")
+    expect(supervisor.locator("#recording-badge")).to_contain_text("Recording")
+    expect(supervisor.locator("#recording-late-notice")).to_contain_text("is being recorded")
+    supervisor.screenshot(path=ARTIFACTS / "recording-supervisor-en.png")
+    supervisor.set_viewport_size({"width": 390, "height": 844})
+    supervisor.locator("#language-switch").click()
+    expect(supervisor.locator("#recording-late-notice")).to_contain_text("録音・録画中です")
+    supervisor.screenshot(path=ARTIFACTS / "recording-supervisor-ja-390.png")
     staff.locator("#recording-stop").click()
-    expect(staff.locator("#recording-badge")).to_have_count(0)
-    expect(customer.locator("#recording-badge")).to_have_count(0)
+    for page in (staff, customer, supervisor):
+        expect(page.locator("#recording-badge")).to_have_count(0)
+    expect(supervisor.locator("#recording-late-notice")).to_have_count(0)
     expect(staff.locator("#chat-log")).to_contain_text("Recording stopped")
     deadline = time.monotonic() + 20
     while stored(app, call)["recordings"][-1][1] != "complete":
