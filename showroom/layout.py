@@ -56,10 +56,11 @@ def header(on_switch: Any = None) -> rx.Component:
             width=BRAND_WIDTH,
         ),
         rx.spacer(),
-        rx.link(T["nav.home"], href=routes.INDEX),
         rx.cond(
             SessionState.role != "",
+            # One group, so that on a phone the links wrap together under the name.
             rx.hstack(
+                rx.link(T["nav.home"], href=routes.INDEX),
                 rx.link(T["nav.staff"], href=routes.STAFF),
                 rx.link(T["orders.title"], href=routes.ORDERS, id="nav-orders"),
                 rx.link(T["recordings.link"], href=routes.RECORDINGS, id="nav-recordings"),
@@ -81,7 +82,10 @@ def header(on_switch: Any = None) -> rx.Component:
                 align="center",
                 wrap="wrap",
             ),
-            rx.link(T["nav.login"], href=routes.LOGIN),
+            rx.fragment(
+                rx.link(T["nav.home"], href=routes.INDEX),
+                rx.link(T["nav.login"], href=routes.LOGIN),
+            ),
         ),
         language_switch(on_switch),
         spacing=NAV_GAP,
