@@ -74,9 +74,13 @@ async def _paint_first(scope: Scope, page: str) -> str:
 
 
 def paint_first_pages(app: ASGIApp) -> ASGIApp:
-    """Every page of the app, painted before its code loads (assets and API calls untouched)."""
+    """Every page of the app, painted before its code loads. Pages are extensionless routes;
+    files (`/a11y.js`, `/theme.css`, the favicon), assets and API calls stream through as
+    they are, pre-compressed and with ranges."""
 
     def applies(path: str) -> bool:
-        return not path.startswith(("/assets/", "/media/", "/api/", "/_"))
+        if path.startswith(("/assets/", "/media/", "/api/", "/_")):
+            return False
+        return "." not in path.rstrip("/").rsplit("/", 1)[-1]
 
     return PageRewrite(app, applies, _paint_first, keep_validators="pf1")

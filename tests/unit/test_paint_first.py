@@ -82,6 +82,7 @@ APP = Starlette(
         Route("/", shell),
         Route("/assets/page.html", shell),
         Route("/api/health", lambda _: JSONResponse({"status": "ok"})),
+        Route("/a11y.js", shell),
     ]
 )
 
@@ -92,6 +93,7 @@ def test_every_page_is_served_painted_first_and_still_compressed() -> None:
     assert page.status_code == 200 and page.headers["content-encoding"] == "gzip"
     assert page.text == paint_first(PAGE)
     assert client.get("/assets/page.html").text == PAGE  # build assets are not pages
+    assert client.get("/a11y.js").text == PAGE  # nor is any other file
     assert client.get("/api/health").json() == {"status": "ok"}
     raw = client.get("/", headers={"accept-encoding": "identity"})
     assert int(raw.headers["content-length"]) == len(raw.content) == len(paint_first(PAGE))
