@@ -106,13 +106,21 @@ def open_lobbies(app: RunningApp, customer: Page, staff: Page, call: Call) -> No
         expect(page.locator("#lobby-join")).to_be_enabled(timeout=30_000)
 
 
+def call_in_lobbies(
+    app: RunningApp, browser_context: ContextFactory, customer_locale: str = "en-GB"
+) -> tuple[Call, Page, Page]:
+    """A new walk-in call with the customer and Aiko (each in their own browser) in its lobby."""
+    call = new_call(app)
+    customer = browser_context(locale=customer_locale).pages[0]
+    staff = browser_context().pages[0]
+    open_lobbies(app, customer, staff, call)
+    return call, customer, staff
+
+
 def test_lobby_then_video_both_ways_with_mute_camera_and_device_switch(
     app: RunningApp, browser_context: ContextFactory
 ) -> None:
-    call = new_call(app)
-    customer = browser_context().pages[0]
-    staff = browser_context().pages[0]
-    open_lobbies(app, customer, staff, call)
+    call, customer, staff = call_in_lobbies(app, browser_context)
 
     # The lobby: own camera, a moving microphone level, device pickers, nothing blocked.
     lobby = customer.locator("#call-lobby")
@@ -181,10 +189,7 @@ def test_lobby_then_video_both_ways_with_mute_camera_and_device_switch(
 
 
 def test_audio_only_never_sends_video(app: RunningApp, browser_context: ContextFactory) -> None:
-    call = new_call(app)
-    customer = browser_context().pages[0]
-    staff = browser_context().pages[0]
-    open_lobbies(app, customer, staff, call)
+    call, customer, staff = call_in_lobbies(app, browser_context)
 
     customer.locator("#lobby-join-audio").click()
     staff.locator("#lobby-join").click()
@@ -218,10 +223,7 @@ def test_audio_only_never_sends_video(app: RunningApp, browser_context: ContextF
 def test_reload_rejoins_a_second_tab_takes_over_and_an_ended_call_is_refused(
     app: RunningApp, browser_context: ContextFactory
 ) -> None:
-    call = new_call(app)
-    customer = browser_context().pages[0]
-    staff = browser_context().pages[0]
-    open_lobbies(app, customer, staff, call)
+    call, customer, staff = call_in_lobbies(app, browser_context)
     customer.locator("#lobby-join").click()
     staff.locator("#lobby-join").click()
     sees_the_other_side(customer)

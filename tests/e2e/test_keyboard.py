@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import ContextFactory, RunningApp
-from tests.e2e.test_call_media import new_call, open_lobbies, sees_the_other_side
+from tests.e2e.test_call_media import call_in_lobbies, sees_the_other_side
 from tests.e2e.test_tour import SOFA_EN, wait_for_viewer
 
 MAX_TABS = 60
@@ -144,10 +144,7 @@ def test_tab_reaches_the_scenes_and_call_buttons_before_the_viewer(
 def test_the_call_controls_by_keyboard_and_what_a_screen_reader_hears(
     app: RunningApp, browser_context: ContextFactory
 ) -> None:
-    call = new_call(app)
-    customer = browser_context().pages[0]
-    staff = browser_context().pages[0]
-    open_lobbies(app, customer, staff, call)
+    _, customer, staff = call_in_lobbies(app, browser_context)
     tab_to(customer, customer.locator("#lobby-join"))
     customer.keyboard.press("Enter")
     announcer = customer.locator("#call-announcer")

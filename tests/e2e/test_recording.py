@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.app_server import kill_and_restart
 from tests.e2e.conftest import ARTIFACTS, ContextFactory, RunningApp, log_in
-from tests.e2e.test_call_media import Call, new_call, open_lobbies, sees_the_other_side
+from tests.e2e.test_call_media import Call, call_in_lobbies, sees_the_other_side
 
 RECORDING_ROWS = """
 import json
@@ -53,10 +53,7 @@ def join(customer: Page, staff: Page) -> None:
 def test_record_consent_badge_and_playback_with_the_timeline(
     app: RunningApp, browser_context: ContextFactory
 ) -> None:
-    call = new_call(app)
-    customer = browser_context(locale="ja-JP").pages[0]
-    staff = browser_context().pages[0]
-    open_lobbies(app, customer, staff, call)
+    call, customer, staff = call_in_lobbies(app, browser_context, customer_locale="ja-JP")
     join(customer, staff)
 
     # Staff start: nothing is recorded until the customer answers, in Japanese.
@@ -187,10 +184,7 @@ def test_record_consent_badge_and_playback_with_the_timeline(
 def test_a_declined_recording_writes_nothing_and_the_call_goes_on(
     app: RunningApp, browser_context: ContextFactory
 ) -> None:
-    call = new_call(app)
-    customer = browser_context().pages[0]
-    staff = browser_context().pages[0]
-    open_lobbies(app, customer, staff, call)
+    call, customer, staff = call_in_lobbies(app, browser_context)
     join(customer, staff)
     staff.locator("#recording-start").click()
     dialog = customer.get_by_role("alertdialog")
@@ -249,10 +243,7 @@ def test_a_declined_recording_writes_nothing_and_the_call_goes_on(
 def test_a_server_killed_while_recording_leaves_a_playable_seekable_recording(
     app: RunningApp, browser_context: ContextFactory
 ) -> None:
-    call = new_call(app)
-    customer = browser_context().pages[0]
-    staff = browser_context().pages[0]
-    open_lobbies(app, customer, staff, call)
+    call, customer, staff = call_in_lobbies(app, browser_context)
     join(customer, staff)
     staff.locator("#recording-start").click()
     customer.get_by_role("alertdialog").get_by_role("button", name="Accept recording").click(
