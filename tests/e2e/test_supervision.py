@@ -408,6 +408,10 @@ def test_the_supervisor_pages_fit_a_phone_in_japanese(
         board.screenshot(path=ARTIFACTS / f"{name}-phone-ja.png", full_page=True)
         # Nothing wider than the phone: wide tables scroll inside their own box.
         assert board.evaluate("document.documentElement.scrollWidth") <= 390, path
+    # The header's links wrap together under the name: "Stores" shares its row with "Staff".
+    stores = board.get_by_role("link", name="店舗一覧", exact=True).bounding_box()
+    staff = board.get_by_role("link", name="スタッフ", exact=True).bounding_box()
+    assert stores and staff and abs(stores["y"] - staff["y"]) < 4, (stores, staff)
 
 
 def test_the_supervisor_sets_when_a_waiting_caller_is_flagged(
